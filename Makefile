@@ -1,0 +1,72 @@
+# Entrepairs — two commands: `make run` and `make test`. Everything else is for maintainers.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PORT ?= 8000
+# Candidates are probed by running them (a pyenv shim may exist and still fail).
+PYTHON_CANDIDATES ?= python3.13 python3.12 $(wildcard $(HOME)/.pyenv/versions/3.13*/bin/python3.13) $(wildcard $(HOME)/.pyenv/versions/3.12*/bin/python3.12) python3 python
+INTEGRATION_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/entrepairs
+INTEGRATION_BROKER_URL ?= redis://127.0.0.1:6379/14
+
+.PHONY: help run test test-integration test-e2e lint format check messages lock bench clean worker beat
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/'
+
+$(VENV)/.installed: pyproject.toml requirements.lock
+	@set -e; PYBIN=""; \
+	for c in $(PYTHON_CANDIDATES); do \
+	  if $$c -c 'import sys; sys.exit(0 if sys.version_info >= (3, 12) else 1)' >/dev/null 2>&1; then PYBIN=$$c; break; fi; \
+	done; \
+	if [ -z "$$PYBIN" ]; then echo "Python >= 3.12 is required (tried: $(PYTHON_CANDIDATES))" >&2; exit 1; fi; \
+	if [ ! -x $(PY) ]; then echo "Creating $(VENV) with $$PYBIN"; $$PYBIN -m venv $(VENV); fi
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -c requirements.lock -e ".[dev]"
+	@touch $@
+
+venv: $(VENV)/.installed
+
+locale/en/LC_MESSAGES/django.mo: locale/en/LC_MESSAGES/django.po $(VENV)/.installed
+	$(VENV)/bin/pybabel compile --statistics -D django -d locale
+
+messages-compile: locale/en/LC_MESSAGES/django.mo
+
+run: venv messages-compile ## Install, migrate, load the demo and serve on 127.0.0.1:$(PORT)
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py seed_demo
+	$(PY) manage.py runserver 127.0.0.1:$(PORT)
+
+test: venv messages-compile ## The whole suite on the embedded default (SQLite, eager tasks)
+	$(VENV)/bin/pytest -m "not integration" $(PYTEST_ARGS)
+
+test-integration: venv messages-compile ## The suite on PostgreSQL + Redis with a real Celery worker
+	DATABASE_URL=$(INTEGRATION_DATABASE_URL) CELERY_BROKER_URL=$(INTEGRATION_BROKER_URL) \
+	  $(VENV)/bin/pytest -m "not e2e" $(PYTEST_ARGS)
+
+lint: venv ## ruff, Django checks, missing migrations
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(PY) manage.py check --fail-level WARNING
+	$(PY) manage.py makemigrations --check --dry-run
+
+format: venv
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+messages: venv ## Extract strings into the English catalogue (needs GNU gettext)
+	$(PY) manage.py makemessages -l en --no-obsolete -i ".venv/*" -i "tests/*"
+
+worker: venv ## A Celery worker (needs CELERY_BROKER_URL)
+	$(VENV)/bin/celery -A cms worker -l info
+
+beat: venv ## Celery beat (needs CELERY_BROKER_URL)
+	$(VENV)/bin/celery -A cms beat -l info
+
+lock: ## Re-resolve the pinned versions in a scratch environment
+	rm -rf .lockenv && python3.13 -m venv .lockenv && .lockenv/bin/pip install --quiet ".[dev]"
+	.lockenv/bin/pip freeze --exclude entrepairs | grep -v '^-e' > requirements.lock && rm -rf .lockenv
+
+clean:
+	rm -rf $(VENV) .pytest_cache db.sqlite3 media staticfiles

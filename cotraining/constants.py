@@ -1,0 +1,39 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Degree(models.TextChoices):
+    FIRST = "1", _("1er degré")
+    SECOND = "2", _("2nd degré")
+
+
+class EstablishmentType(models.TextChoices):
+    ECOLE = "ecole", _("École")
+    COLLEGE = "college", _("Collège")
+    LYCEE = "lycee", _("Lycée")
+    EREA = "erea", _("EREA")
+    SERVICE = "service", _("Service administratif")
+    OTHER = "autre", _("Autre")
+
+
+class SectorKind(models.TextChoices):
+    CIRCONSCRIPTION = "circonscription", _("Circonscription (1er degré)")
+    BASSIN = "bassin", _("Bassin (2nd degré)")
+
+
+class Role(models.TextChoices):
+    TEACHER = "teacher", _("Enseignant")
+    TRAINER = "trainer", _("Formateur")
+    COORDINATOR = "coordinator", _("Coordination")
+    INDICATOR_READER = "indicator_reader", _("Lecteur d'indicateurs")
+    SCHOOL_HEAD = "school_head", _("Direction d'établissement")
+    PLATFORM_ADMIN = "platform_admin", _("Administration de la plateforme")
+
+
+class AuditAction:
+    """Audit-log action types (Wagtail's log registry), registered in wagtail_hooks.py."""
+
+    IMPORT_ESTABLISHMENTS = "entrepairs.import_establishments"
+    GRANT_ROLE = "entrepairs.grant_role"
+    REVOKE_ROLE = "entrepairs.revoke_role"
+    UPDATE_PROFILE = "entrepairs.update_profile"

@@ -1,0 +1,100 @@
+from django.utils.translation import gettext_lazy as _
+from wagtail import hooks
+from wagtail.admin.viewsets.model import ModelViewSet, ModelViewSetGroup
+
+from wagtail.admin.views import generic
+
+from . import services
+from .constants import AuditAction
+from .exceptions import ServiceError
+from .models import DataImport, Establishment, RoleAssignment
+
+
+@hooks.register("register_log_actions")
+def register_audit_actions(actions):
+    actions.register_action(
+        AuditAction.IMPORT_ESTABLISHMENTS, _("Import d'établissements"), _("Fichier importé")
+    )
+    actions.register_action(AuditAction.GRANT_ROLE, _("Rôle attribué"), _("Rôle attribué"))
+    actions.register_action(AuditAction.REVOKE_ROLE, _("Rôle retiré"), _("Rôle retiré"))
+    actions.register_action(AuditAction.UPDATE_PROFILE, _("Profil modifié"), _("Profil modifié"))
+
+
+class EstablishmentViewSet(ModelViewSet):
+    model = Establishment
+    icon = "home"
+    menu_label = _("Établissements")
+    list_display = ["name", "uai", "type", "commune", "departement"]
+    list_filter = ["type", "degree", "departement__academie"]
+    search_fields = ["name", "uai", "commune"]
+    form_fields = ["uai", "name", "type", "degree", "commune", "departement", "sector"]
+    inspect_view_enabled = True
+
+
+class RoleAssignmentCreateView(generic.CreateView):
+    def save_instance(self):
+        data = self.form.cleaned_data
+        return services.grant_role(
+            user=data["user"],
+            role=data["role"],
+            academie=data.get("academie"),
+            departement=data.get("departement"),
+            establishment=data.get("establishment"),
+            by=self.request.user,
+        )
+
+    def form_valid(self, form):
+        try:
+            return super().form_valid(form)
+        except ServiceError as exc:
+            form.add_error(None, exc.message)
+            return self.form_invalid(form)
+
+
+class RoleAssignmentDeleteView(generic.DeleteView):
+    def delete_action(self):
+        services.revoke_role(assignment=self.object, by=self.request.user)
+
+
+class RoleAssignmentViewSet(ModelViewSet):
+    """Granting and revoking go through the services so that groups follow the roles."""
+
+    model = RoleAssignment
+    add_view_class = RoleAssignmentCreateView
+    delete_view_class = RoleAssignmentDeleteView
+    icon = "group"
+    menu_label = _("Rôles attribués")
+    list_display = ["user", "role", "academie", "departement", "establishment"]
+    list_filter = ["role"]
+    search_fields = ["user__email", "user__last_name"]
+    form_fields = ["user", "role", "academie", "departement", "establishment"]
+
+    def get_urlpatterns(self):
+        # An assignment is granted or revoked, never edited in place.
+        return [p for p in super().get_urlpatterns() if p.name != "edit"]
+
+
+class DataImportViewSet(ModelViewSet):
+    model = DataImport
+    icon = "upload"
+    menu_label = _("Imports")
+    list_display = ["filename", "kind", "status", "lines", "created", "updated", "error_count",
+                    "created_at"]
+    list_filter = ["kind", "status"]
+    inspect_view_enabled = True
+    form_fields = []
+
+    def get_urlpatterns(self):
+        # Imports are records of what happened: read-only.
+        return [p for p in super().get_urlpatterns() if p.name in ("index", "results", "inspect")]
+
+
+class TerritoryViewSetGroup(ModelViewSetGroup):
+    menu_label = _("Territoire et personnes")
+    menu_icon = "site"
+    items = (EstablishmentViewSet, RoleAssignmentViewSet, DataImportViewSet)
+
+
+@hooks.register("register_admin_viewset")
+def register_viewsets():
+    return TerritoryViewSetGroup()
