@@ -55,8 +55,9 @@ format: venv
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
 
-messages: venv ## Extract strings into the English catalogue (needs GNU gettext)
-	$(PY) manage.py makemessages -l en --no-obsolete -i ".venv/*" -i "tests/*"
+messages: venv ## Extract strings and fill the English catalogue from locale/translations_en.py (needs GNU gettext)
+	$(PY) manage.py makemessages -l en --no-obsolete -i ".venv/*" -i "tests/*" -i "locale/*"
+	$(PY) locale/fill_po.py
 
 worker: venv ## A Celery worker (needs CELERY_BROKER_URL)
 	$(VENV)/bin/celery -A cms worker -l info

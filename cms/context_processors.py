@@ -9,8 +9,6 @@ def site_config(request):
     key = f"dsfr-config:{language}"
     config = cache.get(key)
     if config is None:
-        config = (
-            DsfrConfig.objects.filter(language=language).first() or DsfrConfig.objects.first()
-        )
+        config = DsfrConfig.objects.filter(language=language).first() or DsfrConfig.objects.first()
         cache.set(key, config, 300)
     return {"SITE_CONFIG": config}

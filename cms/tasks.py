@@ -1,14 +1,23 @@
 from celery import shared_task
 from django.core.cache import cache
+from django.db import connection
 from django.utils import timezone
 
 HEARTBEAT_KEY = "celery:heartbeat"
 
 
-@shared_task(name="cms.tasks.health", time_limit=10, soft_time_limit=5)
-def health():
-    """Answer from a worker: proves the broker delivers and a worker runs our code."""
-    return {"status": "ok", "at": timezone.now().isoformat()}
+@shared_task(name="cms.tasks.health", bind=True, time_limit=10, soft_time_limit=5)
+def health(self):
+    """Answer from a worker: the broker delivers, a worker runs our code and reaches the
+    database (its name is returned so that a caller can tell which one)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    return {
+        "status": "ok",
+        "at": timezone.now().isoformat(),
+        "worker": self.request.hostname,
+        "database": connection.settings_dict["NAME"],
+    }
 
 
 @shared_task(name="cms.tasks.record_heartbeat", time_limit=10)

@@ -23,11 +23,13 @@ class SignupExtraForm(DsfrBaseForm):
         grant_role(user=user, role=Role.TEACHER, by=user)
 
 
-class EstablishmentByUaiField(forms.CharField):
+class EstablishmentByUaiField(forms.Field):
     """An establishment typed by its UAI: a select of 60,000 schools helps nobody."""
 
+    widget = forms.TextInput(attrs={"maxlength": 8, "autocomplete": "off"})
+
     def to_python(self, value):
-        value = normalize_uai(super().to_python(value))
+        value = normalize_uai(value or "")
         if not value:
             return None
         validate_uai(value)
@@ -64,6 +66,5 @@ class ProfileForm(DsfrBaseForm):
     establishment = EstablishmentByUaiField(
         label=_("Établissement d'exercice (code UAI)"),
         required=False,
-        max_length=8,
         help_text=_("7 chiffres et une lettre, par exemple 0860034V."),
     )

@@ -124,7 +124,12 @@ class User(AbstractBaseUser, PermissionsMixin):
     """A person: login by email (unique whatever its letter case) and a teacher's record."""
 
     # unique=True for Django's checks; the Lower() constraint below is what makes it case-blind.
-    email = models.EmailField(_("adresse électronique"), max_length=254, unique=True)
+    email = models.EmailField(
+        _("adresse électronique"),
+        max_length=254,
+        unique=True,
+        error_messages={"unique": _("Un compte utilise déjà cette adresse électronique.")},
+    )
     first_name = models.CharField(_("prénom"), max_length=150, blank=True)
     last_name = models.CharField(_("nom"), max_length=150, blank=True)
     degree = models.CharField(_("degré"), max_length=1, choices=Degree.choices, blank=True)

@@ -97,7 +97,9 @@ class ImportReport:
 def _parse_establishment_row(values, departements):
     """Return (fields, sector key or None) for one row, or raise ValueError(message)."""
     col = {key: values.get(name.lower(), "") for key, name in ESTABLISHMENT_COLUMNS.items()}
-    opt = {key: values.get(name.lower(), "") for key, name in ESTABLISHMENT_OPTIONAL_COLUMNS.items()}
+    opt = {
+        key: values.get(name.lower(), "") for key, name in ESTABLISHMENT_OPTIONAL_COLUMNS.items()
+    }
     uai = normalize_uai(col["uai"])
     try:
         validate_uai(uai)
@@ -128,8 +130,11 @@ def _parse_establishment_row(values, departements):
     etype = _TYPE_BY_LABEL.get(_fold(col["type"]), EstablishmentType.OTHER)
     sector = None
     if opt["circonscription_code"]:
-        sector = (SectorKind.CIRCONSCRIPTION, opt["circonscription_code"],
-                  opt["circonscription_name"] or opt["circonscription_code"])
+        sector = (
+            SectorKind.CIRCONSCRIPTION,
+            opt["circonscription_code"],
+            opt["circonscription_name"] or opt["circonscription_code"],
+        )
     elif opt["bassin_code"]:
         sector = (SectorKind.BASSIN, opt["bassin_code"], opt["bassin_name"] or opt["bassin_code"])
     fields = {

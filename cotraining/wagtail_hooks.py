@@ -1,8 +1,7 @@
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
-from wagtail.admin.viewsets.model import ModelViewSet, ModelViewSetGroup
-
 from wagtail.admin.views import generic
+from wagtail.admin.viewsets.model import ModelViewSet, ModelViewSetGroup
 
 from . import services
 from .constants import AuditAction
@@ -78,8 +77,16 @@ class DataImportViewSet(ModelViewSet):
     model = DataImport
     icon = "upload"
     menu_label = _("Imports")
-    list_display = ["filename", "kind", "status", "lines", "created", "updated", "error_count",
-                    "created_at"]
+    list_display = [
+        "filename",
+        "kind",
+        "status",
+        "lines",
+        "created",
+        "updated",
+        "error_count",
+        "created_at",
+    ]
     list_filter = ["kind", "status"]
     inspect_view_enabled = True
     form_fields = []

@@ -30,6 +30,7 @@ INSTALLED_APPS = [
     "cotraining",
     "dsfr",
     "django_filters",
+    "widget_tweaks",
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
     "wagtail.contrib.settings",
@@ -93,7 +94,7 @@ TEMPLATES = [
 # Lets DSFR widget templates in our apps override Django's form templates.
 FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
 
-# --- Database -------------------------------------------------------------------------------
+# --- Database ---------------------------------------------------
 # No DATABASE_URL: a SQLite file beside the code (the embedded default).
 DATABASES = {
     "default": env.db_url("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
@@ -107,9 +108,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         {"timeout": 20, "transaction_mode": "IMMEDIATE"}
     )
     DATABASES["default"]["CONN_MAX_AGE"] = 0
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Wagtail's search uses PostgreSQL full-text search (French stemming) there.
+    INSTALLED_APPS.append("django.contrib.postgres")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# --- Users and authentication --------------------------------------------------------------
+# --- Users and authentication -----------------------------------
 AUTH_USER_MODEL = "cotraining.User"
 AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
@@ -135,7 +139,7 @@ ACCOUNT_LOGOUT_REDIRECT_URL = "/"
 ACCOUNT_SIGNUP_FORM_CLASS = "cotraining.forms.SignupExtraForm"
 SIGNUP_OPEN = env.bool("SIGNUP_OPEN", default=True)
 
-# --- Internationalisation ----------------------------------------------------------------------
+# --- Internationalisation ---------------------------------------
 LANGUAGE_CODE = "fr"
 LANGUAGES = [("fr", "Français"), ("en", "English")]
 TIME_ZONE = "Europe/Paris"
@@ -143,7 +147,7 @@ USE_I18N = True
 USE_TZ = True
 LOCALE_PATHS = [BASE_DIR / "locale"]
 
-# --- Static and media files -----------------------------------------------------------------------
+# --- Static and media files -------------------------------------
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 MEDIA_URL = "/media/"
@@ -153,26 +157,34 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 
-# --- Email -----------------------------------------------------------------------------------------
-EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.smtp.EmailBackend")
-EMAIL_HOST = env("EMAIL_HOST", default="localhost")
-EMAIL_PORT = env.int("EMAIL_PORT", default=25)
-EMAIL_HOST_USER = env("EMAIL_HOST_USER", default="")
-EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD", default="")
-EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
-EMAIL_TIMEOUT = 10
+# --- Email ------------------------------------------------------
+# Django 6.1's MAILERS (the EMAIL_* settings are deprecated). SMTP by default.
+MAILERS = {
+    "default": {
+        "BACKEND": env("EMAIL_BACKEND", default="django.core.mail.backends.smtp.EmailBackend"),
+        "OPTIONS": {
+            "host": env("EMAIL_HOST", default="localhost"),
+            "port": env.int("EMAIL_PORT", default=25),
+            "username": env("EMAIL_HOST_USER", default=""),
+            "password": env("EMAIL_HOST_PASSWORD", default=""),
+            "use_tls": env.bool("EMAIL_USE_TLS", default=False),
+            "timeout": 10,
+        },
+    }
+}
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Entrepairs <ne-pas-repondre@entrepairs.fr>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
-# --- Cache -----------------------------------------------------------------------------------------
+# --- Cache ------------------------------------------------------
 REDIS_URL = env("REDIS_URL", default="")
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
-                          "LOCATION": REDIS_URL}}
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+    }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
-# --- Celery ----------------------------------------------------------------------------------------
+# --- Celery -----------------------------------------------------
 # No broker configured: tasks run eagerly in the calling process (the embedded default).
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="")
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
@@ -194,19 +206,34 @@ CELERY_BEAT_SCHEDULE = {
     "heartbeat": {"task": "cms.tasks.record_heartbeat", "schedule": crontab(minute="*/5")},
 }
 
-# --- Wagtail ---------------------------------------------------------------------------------------
+# --- Wagtail ----------------------------------------------------
 WAGTAIL_SITE_NAME = "Entrepairs"
 WAGTAILADMIN_BASE_URL = env("WAGTAILADMIN_BASE_URL", default="http://127.0.0.1:8000")
 WAGTAIL_I18N_ENABLED = False
 WAGTAIL_CONTENT_LANGUAGES = [("fr", "Français")]
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
-WAGTAILDOCS_EXTENSIONS = ["csv", "docx", "key", "odt", "odp", "ods", "pdf", "pptx", "rtf", "txt",
-                          "xlsx", "zip"]
+WAGTAILDOCS_EXTENSIONS = [
+    "csv",
+    "docx",
+    "key",
+    "odt",
+    "odp",
+    "ods",
+    "pdf",
+    "pptx",
+    "rtf",
+    "txt",
+    "xlsx",
+    "zip",
+]
 WAGTAILADMIN_PERMITTED_LANGUAGES = LANGUAGES
 # Wagtail's own background jobs (django-tasks) stay on its default immediate backend: no TASKS
 # setting on purpose, they are apart from Celery.
 
-# --- Product settings ---------------------------------------------------------------------------
+# django-dsfr: mark optional fields, as the DSFR recommends (its next major version's default).
+DSFR_MARK_OPTIONAL_FIELDS = True
+
+# --- Product settings -------------------------------------------
 DEMO_PASSWORD = env("DEMO_PASSWORD", default="entrepairs-demo")
 IS_PRODUCTION = False
 

@@ -1,11 +1,12 @@
 """Test settings: the embedded default unless DATABASE_URL / CELERY_BROKER_URL say otherwise."""
 
 from .base import *  # noqa: F403
-from .base import env
+from .base import MAILERS, env
 
 DEBUG = False
 SECRET_KEY = "test-only-key"  # noqa: S105
-EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.locmem.EmailBackend")
+_backend = env("EMAIL_BACKEND", default="django.core.mail.backends.locmem.EmailBackend")
+MAILERS = {"default": {"BACKEND": _backend, "OPTIONS": {}}} if "smtp" not in _backend else MAILERS
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 WAGTAILADMIN_BASE_URL = "http://testserver"
 ALLOWED_HOSTS = ["*"]

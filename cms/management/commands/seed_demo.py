@@ -11,8 +11,10 @@ from django.db import transaction
 from wagtail.models import Site
 
 from cms.models import PlatformSettings
+from cms.setup import ensure_site
 from cotraining.constants import Degree, EstablishmentType, Role
 from cotraining.models import Academie, Departement, Discipline, Establishment, User
+from cotraining.reference import load_reference_data
 from cotraining.services import grant_role
 from cotraining.validators import uai_check_letter
 
@@ -57,6 +59,8 @@ class Command(BaseCommand):
                 "seed_demo refuse de s'exécuter avec les réglages de production (--force)."
             )
         with transaction.atomic():
+            load_reference_data()
+            ensure_site()
             academie = Academie.objects.get(code="13")  # Poitiers, from the reference data
             schools = self._schools()
             self._platform_settings(academie)

@@ -1,0 +1,75 @@
+"""The site's skeleton: the HomePage as root of the default Site and the DSFR site titles.
+
+Run by a data migration and again by seed_demo (idempotent). `apps` is a migration's historical
+registry or the live one.
+"""
+
+from django.apps import apps as live_apps
+
+
+def ensure_site(apps=live_apps):
+    ContentType = apps.get_model("contenttypes.ContentType")
+    Page = apps.get_model("wagtailcore.Page")
+    Site = apps.get_model("wagtailcore.Site")
+    Locale = apps.get_model("wagtailcore.Locale")
+    HomePage = apps.get_model("cms.HomePage")
+    DsfrConfig = apps.get_model("dsfr.DsfrConfig")
+
+    home = HomePage.objects.first()
+    if home is None:
+        # Wagtail's initial migration creates a "Welcome" page at depth 2: replace it.
+        Page.objects.filter(
+            depth=2, content_type__app_label="wagtailcore", content_type__model="page"
+        ).delete()
+        content_type, _ = ContentType.objects.get_or_create(app_label="cms", model="homepage")
+        locale = Locale.objects.first() or Locale.objects.create(language_code="fr")
+        root = Page.objects.filter(depth=1).first()
+        if root is None:
+            root = Page.objects.create(
+                title="Root",
+                draft_title="Root",
+                slug="root",
+                path="0001",
+                depth=1,
+                numchild=0,
+                url_path="/",
+                locale=locale,
+                content_type=ContentType.objects.get_for_model(Page),
+            )
+        siblings = Page.objects.filter(depth=2).count()
+        home = HomePage.objects.create(
+            title="Se former entre pairs",
+            draft_title="Se former entre pairs",
+            slug="accueil",
+            content_type=content_type,
+            path=f"{root.path}{siblings + 1:04d}",
+            depth=2,
+            numchild=0,
+            url_path="/accueil/",
+            locale=locale,
+            intro="<p>Ateliers de co-formation, reconnaissance des compétences et indicateurs "
+            "de l'académie.</p>",
+        )
+        root.numchild = siblings + 1
+        root.save(update_fields=["numchild"])
+    Site.objects.update_or_create(
+        is_default_site=True,
+        defaults={
+            "hostname": "localhost",
+            "port": 80,
+            "root_page_id": home.pk,
+            "site_name": "Entrepairs",
+        },
+    )
+    for language, tagline in (("fr", "Co-formation entre pairs"), ("en", "Peer co-training")):
+        DsfrConfig.objects.update_or_create(
+            language=language,
+            defaults={
+                "site_title": "Entrepairs",
+                "site_tagline": tagline,
+                "footer_brand": "République française",
+                "footer_brand_html": "République<br>française",
+                "header_brand": "République française",
+                "header_brand_html": "République<br>française",
+            },
+        )
