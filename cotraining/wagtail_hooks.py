@@ -1,7 +1,9 @@
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.views import generic
 from wagtail.admin.viewsets.model import ModelViewSet, ModelViewSetGroup
+from wagtail.permission_policies import ModelPermissionPolicy
 
 from . import services
 from .constants import AuditAction
@@ -31,6 +33,9 @@ class EstablishmentViewSet(ModelViewSet):
 
 
 class RoleAssignmentCreateView(generic.CreateView):
+    def get_success_url(self):
+        return reverse(self.index_url_name)
+
     def save_instance(self):
         data = self.form.cleaned_data
         return services.grant_role(
@@ -55,10 +60,36 @@ class RoleAssignmentDeleteView(generic.DeleteView):
         services.revoke_role(assignment=self.object, by=self.request.user)
 
 
-class RoleAssignmentViewSet(ModelViewSet):
+class NoChangePermissionPolicy(ModelPermissionPolicy):
+    """Objects recorded by services: never changed in place, and `forbidden` actions refused."""
+
+    forbidden = ("change",)
+
+    def user_has_permission(self, user, action):
+        return action not in self.forbidden and super().user_has_permission(user, action)
+
+    def user_has_permission_for_instance(self, user, action, instance):
+        return self.user_has_permission(user, action)
+
+
+class ReadOnlyRecordPermissionPolicy(NoChangePermissionPolicy):
+    forbidden = ("add", "change", "delete")
+
+
+class ReadOnlyRecordMixin:
+    """List rows link to the inspect view, since nobody may edit them."""
+
+    inspect_view_enabled = True
+
+    def get_index_view_kwargs(self, **kwargs):
+        return {**super().get_index_view_kwargs(**kwargs), "edit_url_name": None}
+
+
+class RoleAssignmentViewSet(ReadOnlyRecordMixin, ModelViewSet):
     """Granting and revoking go through the services so that groups follow the roles."""
 
     model = RoleAssignment
+    permission_policy = NoChangePermissionPolicy(RoleAssignment)
     add_view_class = RoleAssignmentCreateView
     delete_view_class = RoleAssignmentDeleteView
     icon = "group"
@@ -68,13 +99,10 @@ class RoleAssignmentViewSet(ModelViewSet):
     search_fields = ["user__email", "user__last_name"]
     form_fields = ["user", "role", "academie", "departement", "establishment"]
 
-    def get_urlpatterns(self):
-        # An assignment is granted or revoked, never edited in place.
-        return [p for p in super().get_urlpatterns() if p.name != "edit"]
 
-
-class DataImportViewSet(ModelViewSet):
+class DataImportViewSet(ReadOnlyRecordMixin, ModelViewSet):
     model = DataImport
+    permission_policy = ReadOnlyRecordPermissionPolicy(DataImport)
     icon = "upload"
     menu_label = _("Imports")
     list_display = [
@@ -88,12 +116,7 @@ class DataImportViewSet(ModelViewSet):
         "created_at",
     ]
     list_filter = ["kind", "status"]
-    inspect_view_enabled = True
-    form_fields = []
-
-    def get_urlpatterns(self):
-        # Imports are records of what happened: read-only.
-        return [p for p in super().get_urlpatterns() if p.name in ("index", "results", "inspect")]
+    form_fields = ["filename"]
 
 
 class TerritoryViewSetGroup(ModelViewSetGroup):
