@@ -82,3 +82,11 @@ def test_signup_can_be_closed(client, settings):
     settings.SIGNUP_OPEN = False
     response = client.get(reverse("account_signup"))
     assert "Inscriptions fermées" in response.content.decode()
+
+
+def test_password_reset_sends_an_email(client, user, mailoutbox):
+    response = client.post(reverse("account_reset_password"), {"email": user.email.upper()})
+    assert response.status_code == 302
+    assert len(mailoutbox) == 1
+    assert mailoutbox[0].to == [user.email]
+    assert "/comptes/password/reset/key/" in mailoutbox[0].body
