@@ -37,3 +37,29 @@ class AuditAction:
     GRANT_ROLE = "entrepairs.grant_role"
     REVOKE_ROLE = "entrepairs.revoke_role"
     UPDATE_PROFILE = "entrepairs.update_profile"
+
+
+class Framework(models.TextChoices):
+    CRCN = "crcn", _("CRCN (Pix)")
+    PIX_PLUS_EDU = "pix-plus-edu", _("Pix+ Édu")
+
+
+class Theme(models.TextChoices):
+    """The five themes of the États généraux du numérique pour l'éducation."""
+
+    EQUAL_ACCESS = "acces", _("Égal accès de tous au numérique")
+    TEACHING = "enseigner", _("Enseigner et apprendre avec le numérique")
+    COLLABORATION = "collaborer", _("Travailler ensemble autrement")
+    RESPONSIBLE = "responsable", _("Numérique responsable et souverain")
+    GOVERNANCE = "pilotage", _("Gouvernance et outils d'anticipation")
+
+
+class Modality(models.TextChoices):
+    IN_PERSON = "presentiel", _("Présentiel")
+    REMOTE = "distanciel", _("Distanciel")
+    HYBRID = "hybride", _("Hybride")
+
+
+class TrainingPlan(models.TextChoices):
+    PAF = "paf", _("PAF (plan académique de formation)")
+    PDF = "pdf", _("PDF (plan départemental de formation)")

@@ -8,7 +8,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .constants import Degree, EstablishmentType, Role, SectorKind
+from .constants import Degree, EstablishmentType, Framework, Role, SectorKind
 from .managers import RoleAssignmentQuerySet, UserManager
 from .validators import validate_uai
 
@@ -117,6 +117,31 @@ class Discipline(models.Model):
         ordering = ["name"]
 
     def __str__(self):
+        return self.name
+
+
+class Competence(models.Model):
+    """A competence of the CRCN (1.1 … 5.2, what PIX certifies) or a Pix+ Édu scope.
+
+    Reference data loaded by a migration from cotraining/data/competences.csv.
+    """
+
+    framework = models.CharField(_("référentiel"), max_length=20, choices=Framework.choices)
+    code = models.CharField(_("code"), max_length=10)
+    domain = models.CharField(_("domaine"), max_length=100)
+    name = models.CharField(_("nom"), max_length=150)
+
+    class Meta:
+        verbose_name = _("compétence")
+        verbose_name_plural = _("compétences")
+        ordering = ["framework", "code"]
+        constraints = [
+            models.UniqueConstraint(fields=["framework", "code"], name="competence_unique_code")
+        ]
+
+    def __str__(self):
+        if self.framework == Framework.CRCN:
+            return f"{self.code} {self.name}"
         return self.name
 
 

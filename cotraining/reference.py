@@ -1,4 +1,4 @@
-"""Reference data (académies, départements, disciplines) from cotraining/data/*.csv.
+"""Reference data (académies, départements, disciplines, competences) from cotraining/data/*.csv.
 
 Loaded by a data migration and re-applied by seed_demo (idempotent), so that a flushed database
 gets it back. `apps` is a migration's historical registry or the live one.
@@ -33,3 +33,13 @@ def load_reference_data(apps=live_apps):
         )
     for row in _rows("disciplines.csv"):
         Discipline.objects.update_or_create(code=row["code"], defaults={"name": row["nom"]})
+
+
+def load_competences(apps=live_apps):
+    Competence = apps.get_model("cotraining", "Competence")
+    for row in _rows("competences.csv"):
+        Competence.objects.update_or_create(
+            framework=row["framework"],
+            code=row["code"],
+            defaults={"domain": row["domaine"], "name": row["nom"]},
+        )

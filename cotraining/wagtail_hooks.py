@@ -4,11 +4,12 @@ from wagtail import hooks
 from wagtail.admin.views import generic
 from wagtail.admin.viewsets.model import ModelViewSet, ModelViewSetGroup
 from wagtail.permission_policies import ModelPermissionPolicy
+from wagtail.permissions import register_permission_policy
 
 from . import services
 from .constants import AuditAction
 from .exceptions import ServiceError
-from .models import DataImport, Establishment, RoleAssignment
+from .models import Competence, DataImport, Establishment, RoleAssignment
 
 
 @hooks.register("register_log_actions")
@@ -76,6 +77,12 @@ class ReadOnlyRecordPermissionPolicy(NoChangePermissionPolicy):
     forbidden = ("add", "change", "delete")
 
 
+# Registered here rather than on the viewsets (Wagtail 9 drops the viewset attribute).
+register_permission_policy(RoleAssignment, NoChangePermissionPolicy(RoleAssignment))
+register_permission_policy(DataImport, ReadOnlyRecordPermissionPolicy(DataImport))
+register_permission_policy(Competence, ReadOnlyRecordPermissionPolicy(Competence))
+
+
 class ReadOnlyRecordMixin:
     """List rows link to the inspect view, since nobody may edit them."""
 
@@ -89,7 +96,6 @@ class RoleAssignmentViewSet(ReadOnlyRecordMixin, ModelViewSet):
     """Granting and revoking go through the services so that groups follow the roles."""
 
     model = RoleAssignment
-    permission_policy = NoChangePermissionPolicy(RoleAssignment)
     add_view_class = RoleAssignmentCreateView
     delete_view_class = RoleAssignmentDeleteView
     icon = "group"
@@ -102,7 +108,6 @@ class RoleAssignmentViewSet(ReadOnlyRecordMixin, ModelViewSet):
 
 class DataImportViewSet(ReadOnlyRecordMixin, ModelViewSet):
     model = DataImport
-    permission_policy = ReadOnlyRecordPermissionPolicy(DataImport)
     icon = "upload"
     menu_label = _("Imports")
     list_display = [
@@ -119,10 +124,22 @@ class DataImportViewSet(ReadOnlyRecordMixin, ModelViewSet):
     form_fields = ["filename"]
 
 
+class CompetenceViewSet(ReadOnlyRecordMixin, ModelViewSet):
+    """The CRCN and Pix+ Édu reference: read here, changed only by a migration."""
+
+    model = Competence
+    icon = "tasks"
+    menu_label = _("Compétences (CRCN, Pix+ Édu)")
+    list_display = ["code", "name", "domain", "framework"]
+    list_filter = ["framework"]
+    search_fields = ["code", "name"]
+    form_fields = ["code"]
+
+
 class TerritoryViewSetGroup(ModelViewSetGroup):
     menu_label = _("Territoire et personnes")
     menu_icon = "site"
-    items = (EstablishmentViewSet, RoleAssignmentViewSet, DataImportViewSet)
+    items = (EstablishmentViewSet, RoleAssignmentViewSet, DataImportViewSet, CompetenceViewSet)
 
 
 @hooks.register("register_admin_viewset")

@@ -34,6 +34,7 @@ def as_user(client, local):
         "/admin/dataimport/",
         "/admin/reports/site-history/",
         "/admin/settings/cms/platformsettings/",
+        "/admin/competence/",
     ],
 )
 def test_admin_pages_render_for_the_platform_admin(client, demo, url):

@@ -14,7 +14,7 @@ from cms.models import PlatformSettings
 from cms.setup import ensure_site
 from cotraining.constants import Degree, EstablishmentType, Role
 from cotraining.models import Academie, Departement, Discipline, Establishment, User
-from cotraining.reference import load_reference_data
+from cotraining.reference import load_competences, load_reference_data
 from cotraining.services import grant_role
 from cotraining.validators import uai_check_letter
 
@@ -60,6 +60,7 @@ class Command(BaseCommand):
             )
         with transaction.atomic():
             load_reference_data()
+            load_competences()
             ensure_site()
             academie = Academie.objects.get(code="13")  # Poitiers, from the reference data
             schools = self._schools()
