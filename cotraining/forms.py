@@ -5,6 +5,7 @@ from dsfr.forms import DsfrBaseForm
 
 from .constants import Degree, Role
 from .models import Discipline, Establishment
+from .services import grant_role
 from .validators import normalize_uai, validate_uai
 
 
@@ -15,8 +16,6 @@ class SignupExtraForm(DsfrBaseForm):
     last_name = forms.CharField(label=_("Nom"), max_length=150)
 
     def signup(self, request, user):
-        from .services import grant_role
-
         user.first_name = self.cleaned_data["first_name"]
         user.last_name = self.cleaned_data["last_name"]
         user.save(update_fields=["first_name", "last_name"])

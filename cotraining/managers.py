@@ -1,5 +1,4 @@
 from django.contrib.auth.base_user import BaseUserManager
-from django.db import models
 
 
 class UserManager(BaseUserManager):
@@ -31,8 +30,3 @@ class UserManager(BaseUserManager):
         extra_fields["is_staff"] = True
         extra_fields["is_superuser"] = True
         return self._create_user(email, password, **extra_fields)
-
-
-class RoleAssignmentQuerySet(models.QuerySet):
-    def of_role(self, role):
-        return self.filter(role=role)

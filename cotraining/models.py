@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .constants import Degree, EstablishmentType, Framework, Role, SectorKind
-from .managers import RoleAssignmentQuerySet, UserManager
+from .managers import UserManager
 from .validators import validate_uai
 
 
@@ -204,9 +204,6 @@ class User(AbstractBaseUser, PermissionsMixin):
     def get_short_name(self):
         return self.first_name or self.email
 
-    def has_role(self, role):
-        return self.role_assignments.filter(role=role).exists()
-
 
 class RoleAssignment(models.Model):
     """A role held by a user, with the territory it applies to.
@@ -234,8 +231,6 @@ class RoleAssignment(models.Model):
         verbose_name=_("établissement"),
     )
     created_at = models.DateTimeField(_("attribué le"), auto_now_add=True)
-
-    objects = RoleAssignmentQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("rôle attribué")
@@ -300,7 +295,7 @@ class RoleAssignment(models.Model):
         ]
 
     def __str__(self):
-        scope = self.academie or self.departement or self.establishment
+        scope = self.scope
         return f"{self.get_role_display()} — {scope}" if scope else self.get_role_display()
 
     @property

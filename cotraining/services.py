@@ -12,7 +12,7 @@ from wagtail.log_actions import log
 from .constants import AuditAction, Degree, EstablishmentType, Role, SectorKind
 from .csvio import CsvRows
 from .exceptions import ServiceError
-from .models import Academie, DataImport, Departement, Establishment, RoleAssignment, Sector
+from .models import DataImport, Departement, Establishment, RoleAssignment, Sector
 from .roles import group_for_role
 from .validators import normalize_uai, validate_uai
 
@@ -182,7 +182,7 @@ def import_establishments(*, file, filename="", user=None) -> ImportReport:
             seen[fields["uai"]] = line
     except ServiceError as exc:
         report.add_error(0, exc.message)
-    del seen
+    del seen  # free the UAI index (one entry per line) before the write pass
     if report.lines == 0 and report.ok:
         report.add_error(0, _("Le fichier ne contient aucune ligne de données."))
 
@@ -341,10 +341,3 @@ def update_profile(*, user, first_name, last_name, degree, disciplines, establis
         user.disciplines.set(disciplines)
         log(user, AuditAction.UPDATE_PROFILE, user=user)
     return user
-
-
-def academie_of(user) -> Academie | None:
-    """The académie a user works in, from their establishment."""
-    if user.establishment_id is None:
-        return None
-    return user.establishment.departement.academie

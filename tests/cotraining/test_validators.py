@@ -1,12 +1,14 @@
 import pytest
 from django.core.exceptions import ValidationError
 
-from cotraining.validators import uai_check_letter, validate_uai
+from cotraining.validators import normalize_uai, uai_check_letter, validate_uai
 
 
 @pytest.mark.parametrize("uai", ["0750654D", "0752524L", "0920131T", "0750654d", " 0860034V "])
 def test_known_uais_are_valid(uai):
-    validate_uai(uai)
+    validate_uai(uai)  # raises on an invalid UAI
+    normalized = normalize_uai(uai)
+    assert normalized[7] == uai_check_letter(normalized[:7])
 
 
 @pytest.mark.parametrize(

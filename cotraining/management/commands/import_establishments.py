@@ -16,7 +16,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, path, **options):
         try:
-            handle = open(path, "rb")  # noqa: SIM115 - closed below, streamed twice by the service
+            handle = open(path, "rb")  # closed by the `with` below; the service reads it twice
         except OSError as exc:
             raise CommandError(f"Fichier illisible : {exc}") from exc
         with handle:
