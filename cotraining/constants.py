@@ -37,6 +37,11 @@ class AuditAction:
     GRANT_ROLE = "entrepairs.grant_role"
     REVOKE_ROLE = "entrepairs.revoke_role"
     UPDATE_PROFILE = "entrepairs.update_profile"
+    CREATE_SESSION = "entrepairs.create_session"
+    UPDATE_SESSION = "entrepairs.update_session"
+    CANCEL_SESSION = "entrepairs.cancel_session"
+    DELETE_SESSION = "entrepairs.delete_session"
+    PROVISION_ACADEMIE = "entrepairs.provision_academie"
 
 
 class Framework(models.TextChoices):
@@ -63,3 +68,15 @@ class Modality(models.TextChoices):
 class TrainingPlan(models.TextChoices):
     PAF = "paf", _("PAF (plan académique de formation)")
     PDF = "pdf", _("PDF (plan départemental de formation)")
+
+
+class SessionStatus(models.TextChoices):
+    SCHEDULED = "scheduled", _("Programmée")
+    CANCELLED = "cancelled", _("Annulée")
+
+
+class EnrollmentStatus(models.TextChoices):
+    CONFIRMED = "confirmed", _("Confirmée")
+    WAITLISTED = "waitlisted", _("En liste d'attente")
+    CANCELLED = "cancelled", _("Annulée")
+

@@ -211,7 +211,8 @@ WAGTAIL_SITE_NAME = "Entrepairs"
 WAGTAILADMIN_BASE_URL = env("WAGTAILADMIN_BASE_URL", default="http://127.0.0.1:8000")
 WAGTAIL_I18N_ENABLED = False
 WAGTAIL_CONTENT_LANGUAGES = [("fr", "Français")]
-WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
+# French stemming and accent folding on PostgreSQL and SQLite alike (see cms/search_backends.py).
+WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "cms.search_backends"}}
 WAGTAILDOCS_EXTENSIONS = [
     "csv",
     "docx",

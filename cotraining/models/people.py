@@ -8,9 +8,9 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .constants import Degree, EstablishmentType, Framework, Role, SectorKind
-from .managers import UserManager
-from .validators import validate_uai
+from ..constants import Degree, EstablishmentType, Framework, Role, SectorKind
+from ..managers import UserManager
+from ..validators import validate_uai
 
 
 class Academie(models.Model):
@@ -335,3 +335,30 @@ class DataImport(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} — {self.filename} ({self.get_status_display()})"
+
+
+class AcademieGroup(models.Model):
+    """The Django group of one role in one académie (e.g. "Formateurs · Poitiers").
+
+    Wagtail grants page and collection permissions to groups, so the académie's section of the
+    catalogue is given to these groups; grant_role/revoke_role keep their members in step with
+    the role assignments.
+    """
+
+    academie = models.ForeignKey(
+        Academie, on_delete=models.CASCADE, related_name="groups", verbose_name=_("académie")
+    )
+    role = models.CharField(_("rôle"), max_length=30, choices=Role.choices)
+    group = models.OneToOneField(
+        "auth.Group", on_delete=models.CASCADE, related_name="academie_group"
+    )
+
+    class Meta:
+        verbose_name = _("groupe d'académie")
+        verbose_name_plural = _("groupes d'académie")
+        constraints = [
+            models.UniqueConstraint(fields=["academie", "role"], name="academie_group_unique_role")
+        ]
+
+    def __str__(self):
+        return self.group.name

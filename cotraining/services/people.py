@@ -9,12 +9,12 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 from wagtail.log_actions import log
 
-from .constants import AuditAction, Degree, EstablishmentType, Role, SectorKind
-from .csvio import CsvRows
-from .exceptions import ServiceError
-from .models import DataImport, Departement, Establishment, RoleAssignment, Sector
-from .roles import group_for_role
-from .validators import normalize_uai, validate_uai
+from ..constants import AuditAction, Degree, EstablishmentType, Role, SectorKind
+from ..csvio import CsvRows
+from ..exceptions import ServiceError
+from ..models import AcademieGroup, DataImport, Departement, Establishment, RoleAssignment, Sector
+from ..roles import group_for_role
+from ..validators import normalize_uai, validate_uai
 
 # --- Territory -------------------------------------------------------------------------------
 
@@ -298,6 +298,10 @@ def grant_role(*, user, role, academie=None, departement=None, establishment=Non
     with transaction.atomic():
         assignment, created = RoleAssignment.objects.get_or_create(user=user, role=role, **scope)
         user.groups.add(group_for_role(role))
+        if academie is not None:
+            # The académie's own group carries its page permissions (see provision_academie).
+            for team in AcademieGroup.objects.filter(academie=academie, role=role):
+                user.groups.add(team.group_id)
         if role == Role.PLATFORM_ADMIN and not user.is_superuser:
             user.is_superuser = True
             user.save(update_fields=["is_superuser"])
@@ -319,7 +323,11 @@ def revoke_role(*, assignment, by=None):
     with transaction.atomic():
         user, role = assignment.user, Role(assignment.role)
         log(assignment, AuditAction.REVOKE_ROLE, user=by, data={"role": role.value})
+        academie_id = assignment.academie_id
         assignment.delete()
+        if academie_id is not None:
+            for team in AcademieGroup.objects.filter(academie_id=academie_id, role=role):
+                user.groups.remove(team.group_id)
         if not RoleAssignment.objects.filter(user=user, role=role).exists():
             user.groups.remove(group_for_role(role))
             if role == Role.PLATFORM_ADMIN:
