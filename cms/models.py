@@ -91,7 +91,9 @@ class ResourceIndexPage(Page):
         blank=True,
         related_name="resource_sections",
         verbose_name=_("académie"),
-        help_text=_("Vide pour la médiathèque générale ; renseignée pour la section d'une académie."),
+        help_text=_(
+            "Vide pour la médiathèque générale ; renseignée pour la section d'une académie."
+        ),
     )
 
     content_panels = [*Page.content_panels, FieldPanel("intro"), FieldPanel("academie")]
@@ -110,9 +112,9 @@ class ResourceIndexPage(Page):
             .select_related("document")
             .order_by("-first_published_at")
         )
-        retex = RetexPage.objects.filter(
-            pk__in=descendants.type(RetexPage).values("pk")
-        ).order_by("-first_published_at")
+        retex = RetexPage.objects.filter(pk__in=descendants.type(RetexPage).values("pk")).order_by(
+            "-first_published_at"
+        )
         context["resources"] = Paginator(resources, 24).get_page(request.GET.get("page"))
         context["retex_pages"] = retex[:12]
         return context
@@ -163,7 +165,11 @@ class ResourcePage(Page):
         _("licence"), max_length=20, choices=Licence.choices, default=Licence.CC_BY_SA
     )
     degree = models.CharField(
-        _("degré"), max_length=1, choices=Degree.choices, blank=True, help_text=_("Vide : les deux.")
+        _("degré"),
+        max_length=1,
+        choices=Degree.choices,
+        blank=True,
+        help_text=_("Vide : les deux."),
     )
     disciplines = ParentalManyToManyField(
         "cotraining.Discipline", blank=True, related_name="+", verbose_name=_("disciplines")
@@ -215,9 +221,7 @@ class ResourcePage(Page):
             ],
             heading=_("Public et compétences"),
         ),
-        MultiFieldPanel(
-            [FieldPanel("authors"), FieldPanel("other_authors")], heading=_("Auteurs")
-        ),
+        MultiFieldPanel([FieldPanel("authors"), FieldPanel("other_authors")], heading=_("Auteurs")),
         FieldPanel("tags"),
     ]
     search_fields = [
@@ -273,7 +277,10 @@ class RetexPage(Page):
         verbose_name=_("atelier concerné"),
     )
     academie = models.ForeignKey(
-        "cotraining.Academie", on_delete=models.PROTECT, related_name="+", verbose_name=_("académie")
+        "cotraining.Academie",
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("académie"),
     )
     authors = ParentalManyToManyField(
         settings.AUTH_USER_MODEL, blank=True, related_name="+", verbose_name=_("auteurs")

@@ -73,3 +73,46 @@ def ensure_site(apps=live_apps):
                 "header_brand_html": "République<br>française",
             },
         )
+
+
+def ensure_academie_sections(academie, *, by=None):
+    """The site's catalogue and library, the académie's section in each, and its permissions.
+
+    Returns (workshop_section, resource_section). Idempotent; used by seed_demo and by the
+    `provision_academie` command when a new académie joins.
+    """
+    from cotraining.models import WorkshopIndexPage
+    from cotraining.services import ensure_workshop_section, provision_academie
+
+    from .models import HomePage, ResourceIndexPage
+
+    ensure_site()
+    home = HomePage.objects.get()
+    catalogue = WorkshopIndexPage.objects.child_of(home).filter(academie__isnull=True).first()
+    if catalogue is None:
+        catalogue = home.add_child(
+            instance=WorkshopIndexPage(
+                title="Ateliers de co-formation",
+                slug="ateliers",
+                intro="Les ateliers entre pairs à venir : en présentiel, à distance ou hybrides.",
+            )
+        )
+    library = ResourceIndexPage.objects.child_of(home).filter(academie__isnull=True).first()
+    if library is None:
+        library = home.add_child(
+            instance=ResourceIndexPage(
+                title="Ressources et retours d'expérience",
+                slug="ressources",
+                intro="Supports d'ateliers, outils et retours d'expérience partagés par les pairs.",
+            )
+        )
+    workshop_section = ensure_workshop_section(academie=academie, catalogue=catalogue)
+    resource_section = ResourceIndexPage.objects.child_of(library).filter(academie=academie).first()
+    if resource_section is None:
+        resource_section = library.add_child(
+            instance=ResourceIndexPage(
+                title=workshop_section.title, slug=workshop_section.slug, academie=academie
+            )
+        )
+    provision_academie(academie=academie, sections=[workshop_section, resource_section], by=by)
+    return workshop_section, resource_section

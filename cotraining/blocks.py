@@ -49,5 +49,7 @@ class WorkshopBodyBlock(blocks.StreamBlock):
         label=_("paragraphe"), features=["h2", "h3", "bold", "italic", "ol", "ul", "link"]
     )
     image = ImageBlock(label=_("image"))
-    video = EmbedBlock(label=_("vidéo"), help_text=_("Adresse de la vidéo (PeerTube, Dailymotion…)"))
+    video = EmbedBlock(
+        label=_("vidéo"), help_text=_("Adresse de la vidéo (PeerTube, Dailymotion…)")
+    )
     document = DocumentBlock()

@@ -79,4 +79,3 @@ class EnrollmentStatus(models.TextChoices):
     CONFIRMED = "confirmed", _("Confirmée")
     WAITLISTED = "waitlisted", _("En liste d'attente")
     CANCELLED = "cancelled", _("Annulée")
-

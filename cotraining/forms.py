@@ -2,9 +2,11 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from dsfr.forms import DsfrBaseForm
+from wagtail.admin.forms import WagtailAdminModelForm
+from wagtail.permission_policies.pages import PagePermissionPolicy
 
 from .constants import Degree, Role
-from .models import Discipline, Establishment
+from .models import Discipline, Establishment, Session, WorkshopPage
 from .services import grant_role
 from .validators import normalize_uai, validate_uai
 
@@ -67,3 +69,34 @@ class ProfileForm(DsfrBaseForm):
         required=False,
         help_text=_("7 chiffres et une lettre, par exemple 0860034V."),
     )
+
+
+class SessionAdminForm(WagtailAdminModelForm):
+    """A session in the admin: only workshops the person may edit can be chosen."""
+
+    class Meta:
+        model = Session
+        fields = [
+            "workshop",
+            "modality",
+            "start",
+            "end",
+            "establishment",
+            "address",
+            "room",
+            "visio_url",
+            "capacity",
+            "enrollment_opens",
+            "enrollment_closes",
+        ]
+
+    def __init__(self, *args, for_user=None, **kwargs):
+        super().__init__(*args, for_user=for_user, **kwargs)
+        if for_user is not None and "workshop" in self.fields:
+            editable = PagePermissionPolicy().instances_user_has_permission_for(for_user, "change")
+            self.fields["workshop"].queryset = WorkshopPage.objects.filter(
+                pk__in=editable.values("pk")
+            ).order_by("title")
+        if self.instance.pk:
+            # A session belongs to its workshop: moving it would move its enrolments.
+            self.fields["workshop"].disabled = True

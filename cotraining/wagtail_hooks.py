@@ -1,15 +1,24 @@
-from django.urls import reverse
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
+from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel, ObjectList
 from wagtail.admin.views import generic
 from wagtail.admin.viewsets.model import ModelViewSet, ModelViewSetGroup
+from wagtail.admin.widgets import HeaderButton
 from wagtail.permission_policies import ModelPermissionPolicy
+from wagtail.permission_policies.pages import PagePermissionPolicy
 from wagtail.permissions import register_permission_policy
 
 from . import services
 from .constants import AuditAction
 from .exceptions import ServiceError
-from .models import Competence, DataImport, Establishment, RoleAssignment
+from .forms import SessionAdminForm
+from .models import Competence, DataImport, Establishment, RoleAssignment, Session, WorkshopPage
 
 
 @hooks.register("register_log_actions")
@@ -20,6 +29,17 @@ def register_audit_actions(actions):
     actions.register_action(AuditAction.GRANT_ROLE, _("Rôle attribué"), _("Rôle attribué"))
     actions.register_action(AuditAction.REVOKE_ROLE, _("Rôle retiré"), _("Rôle retiré"))
     actions.register_action(AuditAction.UPDATE_PROFILE, _("Profil modifié"), _("Profil modifié"))
+    actions.register_action(AuditAction.CREATE_SESSION, _("Séance créée"), _("Séance créée"))
+    actions.register_action(AuditAction.UPDATE_SESSION, _("Séance modifiée"), _("Séance modifiée"))
+    actions.register_action(AuditAction.CANCEL_SESSION, _("Séance annulée"), _("Séance annulée"))
+    actions.register_action(
+        AuditAction.DELETE_SESSION, _("Séance supprimée"), _("Séance supprimée")
+    )
+    actions.register_action(
+        AuditAction.PROVISION_ACADEMIE,
+        _("Espace d'académie préparé"),
+        _("Groupes, droits et circuit de validation de l'académie"),
+    )
 
 
 class EstablishmentViewSet(ModelViewSet):
@@ -142,6 +162,183 @@ class TerritoryViewSetGroup(ModelViewSetGroup):
     items = (EstablishmentViewSet, RoleAssignmentViewSet, DataImportViewSet, CompetenceViewSet)
 
 
+# --- Sessions ----------------------------------------------------------------------------------
+
+
+class SessionPermissionPolicy(ModelPermissionPolicy):
+    """Model permissions from the role groups, narrowed to the workshops a person may edit.
+
+    A trainer manages the sessions of workshops in their académie's section (page permissions),
+    never those of another académie.
+    """
+
+    def _editable_workshops(self, user):
+        editable = PagePermissionPolicy().instances_user_has_permission_for(user, "change")
+        return WorkshopPage.objects.filter(pk__in=editable.values("pk"))
+
+    def user_has_permission_for_instance(self, user, action, instance):
+        if not self.user_has_permission(user, action):
+            return False
+        return self._editable_workshops(user).filter(pk=instance.workshop_id).exists()
+
+    def instances_user_has_any_permission_for(self, user, actions):
+        if not self.user_has_any_permission(user, actions):
+            return Session.objects.none()
+        return Session.objects.filter(workshop__in=self._editable_workshops(user))
+
+
+register_permission_policy(Session, SessionPermissionPolicy(Session))
+
+
+def _field_errors(form, error):
+    """Put a service's ValidationError beside the fields it names."""
+    if hasattr(error, "error_dict"):
+        for field, errors in error.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error)
+
+
+class SessionSaveMixin:
+    def save_instance(self):
+        data = {name: self.form.cleaned_data.get(name) for name in self.form.Meta.fields}
+        if self.form.fields["workshop"].disabled:
+            data.pop("workshop")
+        session = None if self.form.instance.pk is None else self.form.instance
+        return services.save_session(session=session, by=self.request.user, **data)
+
+    def form_valid(self, form):
+        try:
+            return super().form_valid(form)
+        except ValidationError as exc:
+            _field_errors(form, exc)
+        except ServiceError as exc:
+            form.add_error(None, exc.message)
+        return self.form_invalid(form)
+
+    def get_success_url(self):
+        workshop_id = self.object.workshop_id if self.object else None
+        if workshop_id:
+            return reverse("wagtailadmin_pages:edit", args=[workshop_id]) + "#tab-seances"
+        return super().get_success_url()
+
+
+class SessionCreateView(SessionSaveMixin, generic.CreateView):
+    def get_initial(self):
+        initial = super().get_initial()
+        workshop = self.request.GET.get("workshop", "")
+        if workshop.isdigit():
+            page = WorkshopPage.objects.filter(pk=workshop).first()
+            if page is not None:
+                initial.update({"workshop": page.pk, "modality": page.modality})
+        return initial
+
+
+class SessionEditView(SessionSaveMixin, generic.EditView):
+    def get_header_buttons(self):
+        buttons = list(super().get_header_buttons())
+        if not self.object.is_cancelled:
+            buttons.append(
+                HeaderButton(
+                    _("Annuler la séance"),
+                    url=reverse("sessions:cancel", args=[self.object.pk]),
+                    icon_name="cross",
+                )
+            )
+        return buttons
+
+
+class SessionDeleteView(generic.DeleteView):
+    """A session with enrolments is never deleted: the person is sent to cancellation."""
+
+    def dispatch(self, request, *args, **kwargs):
+        session = get_object_or_404(Session, pk=kwargs.get("pk"))
+        if session.enrollments.exists():
+            messages.error(
+                request,
+                _(
+                    "Cette séance a des inscriptions : elle ne peut pas être supprimée. "
+                    "Vous pouvez l'annuler ; les personnes inscrites en seront informées."
+                ),
+            )
+            return redirect("sessions:cancel", session.pk)
+        return super().dispatch(request, *args, **kwargs)
+
+    def delete_action(self):
+        services.delete_session(session=self.object, by=self.request.user)
+
+    def get_success_url(self):
+        return reverse("wagtailadmin_pages:edit", args=[self.object.workshop_id])
+
+
+class CancelSessionForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Motif de l'annulation"),
+        max_length=255,
+        help_text=_("Communiqué aux personnes inscrites."),
+    )
+
+
+def cancel_session_view(request, pk):
+    session = get_object_or_404(Session.objects.select_related("workshop"), pk=pk)
+    policy = SessionPermissionPolicy(Session)
+    if not policy.user_has_permission_for_instance(request.user, "change", session):
+        raise PermissionDenied
+    form = CancelSessionForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        services.cancel_session(
+            session=session, reason=form.cleaned_data["reason"], by=request.user
+        )
+        messages.success(request, _("La séance est annulée."))
+        return redirect(reverse("wagtailadmin_pages:edit", args=[session.workshop_id]))
+    return TemplateResponse(
+        request,
+        "cotraining/admin/cancel_session.html",
+        {"session": session, "form": form, "has_enrollments": session.enrollments.exists()},
+    )
+
+
+class SessionViewSet(ModelViewSet):
+    model = Session
+    icon = "date"
+    menu_label = _("Séances")
+    add_to_admin_menu = True
+    menu_order = 210
+    add_view_class = SessionCreateView
+    edit_view_class = SessionEditView
+    delete_view_class = SessionDeleteView
+    list_display = ["workshop", "start", "modality", "capacity", "status"]
+    list_filter = ["status", "modality"]
+    search_fields = ["workshop__title", "address", "room"]
+    ordering = ["-start"]
+    edit_handler = ObjectList(
+        [
+            FieldPanel("workshop"),
+            FieldPanel("modality"),
+            FieldRowPanel([FieldPanel("start"), FieldPanel("end")]),
+            MultiFieldPanel(
+                [FieldPanel("establishment"), FieldPanel("address"), FieldPanel("room")],
+                heading=_("Lieu (présentiel, hybride)"),
+            ),
+            FieldPanel("visio_url"),
+            FieldPanel("capacity"),
+            FieldRowPanel([FieldPanel("enrollment_opens"), FieldPanel("enrollment_closes")]),
+        ],
+        base_form_class=SessionAdminForm,
+    )
+
+    def get_urlpatterns(self):
+        return [
+            *super().get_urlpatterns(),
+            path("cancel/<int:pk>/", cancel_session_view, name="cancel"),
+        ]
+
+
 @hooks.register("register_admin_viewset")
 def register_viewsets():
     return TerritoryViewSetGroup()
+
+
+@hooks.register("register_admin_viewset")
+def register_session_viewset():
+    return SessionViewSet("sessions", url_prefix="seances")

@@ -10,7 +10,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import MinValueValidator, RegexValidator
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Count, Exists, F, OuterRef, Q
 from django.utils import timezone
@@ -19,7 +19,13 @@ from modelcluster.contrib.taggit import ClusterTaggableManager
 from modelcluster.fields import ParentalKey, ParentalManyToManyField
 from taggit.models import TaggedItemBase
 from wagtail.admin.forms import WagtailAdminPageForm
-from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel
+from wagtail.admin.panels import (
+    FieldPanel,
+    FieldRowPanel,
+    MultiFieldPanel,
+    ObjectList,
+    TabbedInterface,
+)
 from wagtail.fields import StreamField
 from wagtail.models import Page
 from wagtail.search import index
@@ -34,6 +40,7 @@ from ..constants import (
     Theme,
     TrainingPlan,
 )
+from ..panels import SessionsPanel
 from .people import Academie, Competence, Departement, Discipline, Establishment
 
 SCHOOL_YEAR_RE = re.compile(r"^(\d{4})-(\d{4})$")
@@ -95,15 +102,35 @@ class WorkshopPageForm(WagtailAdminPageForm):
 
     def __init__(self, *args, for_user=None, **kwargs):
         super().__init__(*args, for_user=for_user, **kwargs)
-        if "trainers" in self.fields:
-            self.fields["trainers"].queryset = (
-                self.fields["trainers"]
-                .queryset.filter(role_assignments__role=Role.TRAINER)
-                .distinct()
-            )
+        self.section_academie = self._section_academie()
+        trainers = self.fields["trainers"].queryset.filter(role_assignments__role=Role.TRAINER)
+        if self.section_academie is not None:
+            trainers = trainers.filter(role_assignments__academie=self.section_academie)
+            if not self.instance.academie_id:
+                self.initial.setdefault("academie", self.section_academie.pk)
+            self.fields["academie"].queryset = Academie.objects.filter(pk=self.section_academie.pk)
+        self.fields["trainers"].queryset = trainers.distinct()
+
+    def _section_academie(self):
+        """The académie of the nearest catalogue section above the page, if any."""
+        parent = self.parent_page
+        if parent is None:
+            return None
+        sections = WorkshopIndexPage.objects.ancestor_of(parent, inclusive=True).filter(
+            academie__isnull=False
+        )
+        section = sections.order_by("-depth").select_related("academie").first()
+        return section.academie if section else None
 
     def clean(self):
         cleaned = super().clean()
+        academie = cleaned.get("academie")
+        if self.section_academie is not None and academie not in (None, self.section_academie):
+            self.add_error(
+                "academie",
+                _("Un atelier de cette section appartient à l'académie de %(name)s.")
+                % {"name": self.section_academie.name},
+            )
         plan = cleaned.get("training_plan")
         if (cleaned.get("plan_identifier") or cleaned.get("school_year")) and not plan:
             self.add_error(
@@ -111,9 +138,7 @@ class WorkshopPageForm(WagtailAdminPageForm):
                 _("Choisissez le plan (PAF ou PDF) auquel cet identifiant se rapporte."),
             )
         if plan and not cleaned.get("school_year"):
-            self.add_error(
-                "school_year", _("Indiquez l'année scolaire du plan de formation.")
-            )
+            self.add_error("school_year", _("Indiquez l'année scolaire du plan de formation."))
         return cleaned
 
 
@@ -227,6 +252,14 @@ class WorkshopPage(Page):
         ),
         FieldPanel("tags"),
     ]
+    edit_handler = TabbedInterface(
+        [
+            ObjectList(content_panels, heading=_("Contenu")),
+            ObjectList([SessionsPanel(heading=_("Séances"))], heading=_("Séances")),
+            ObjectList(Page.promote_panels, heading=_("Promotion")),
+            ObjectList(Page.settings_panels, heading=_("Paramètres")),
+        ]
+    )
 
     search_fields = [
         *Page.search_fields,
@@ -251,15 +284,14 @@ class WorkshopPage(Page):
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
         context["sessions"] = (
-            self.sessions.select_related("establishment")
-            .with_seats()
-            .order_by("start")
+            self.sessions.select_related("establishment").with_seats().order_by("start")
         )
         context["trainers"] = self.trainers.all()
         context["competences"] = self.competences.all()
         context["disciplines"] = self.disciplines.all()
         context["departements"] = self.departements.all()
         context["tags"] = self.tags.all()
+        context["now"] = timezone.now()
         return context
 
 
@@ -306,9 +338,7 @@ class Session(models.Model):
         blank=True,
         help_text=_("Communiqué aux seules personnes inscrites."),
     )
-    capacity = models.PositiveIntegerField(
-        _("nombre de places"), validators=[MinValueValidator(1)]
-    )
+    capacity = models.PositiveIntegerField(_("nombre de places"), validators=[MinValueValidator(1)])
     enrollment_opens = models.DateTimeField(_("ouverture des inscriptions"), null=True, blank=True)
     enrollment_closes = models.DateTimeField(
         _("clôture des inscriptions"),
@@ -342,8 +372,7 @@ class Session(models.Model):
                 violation_error_message=_("Le nombre de places doit être au moins 1."),
             ),
             models.CheckConstraint(
-                condition=Q(enrollment_closes__isnull=True)
-                | Q(enrollment_closes__lte=F("start")),
+                condition=Q(enrollment_closes__isnull=True) | Q(enrollment_closes__lte=F("start")),
                 name="session_enrollment_closes_before_start",
                 violation_error_message=_(
                     "Les inscriptions doivent être closes au plus tard au début de la séance."

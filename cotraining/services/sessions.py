@@ -78,5 +78,3 @@ def delete_session(*, session, by=None):
             )
         log(session, AuditAction.DELETE_SESSION, user=by, data={"workshop": session.workshop_id})
         session.delete()
-
-

@@ -1,0 +1,264 @@
+"""The workshop catalogue: django-filter facets with counts, French full-text search, pages.
+
+Every facet shows how many workshops each of its options would give with the *other* facets
+applied (the usual "disjunctive" faceting: ticking a theme does not hide the other themes). Each
+facet's counts come from one aggregate query, so a catalogue page costs the same number of
+queries whatever the number of workshops, sessions or filters.
+"""
+
+from dataclasses import dataclass
+
+import django_filters
+from django import forms
+from django.core.paginator import Paginator
+from django.db.models import Count, Exists, IntegerField, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from dsfr.forms import DsfrBaseForm
+
+from .constants import Degree, Modality, Theme, TrainingPlan
+from .models import Competence, Departement, Discipline, Session, WorkshopPage
+
+PAGE_SIZE = 12
+
+
+class CatalogueForm(DsfrBaseForm):
+    """The filter form, rendered by hand in the catalogue template (facets with counts)."""
+
+
+class WorkshopFilterSet(django_filters.FilterSet):
+    q = django_filters.CharFilter(label=_("Rechercher"), method="filter_search")
+    theme = django_filters.MultipleChoiceFilter(label=_("Thème"), choices=Theme.choices)
+    degree = django_filters.MultipleChoiceFilter(
+        label=_("Degré"), choices=Degree.choices, method="filter_degree"
+    )
+    discipline = django_filters.ModelMultipleChoiceFilter(
+        label=_("Discipline"),
+        field_name="disciplines",
+        queryset=Discipline.objects.all(),
+        to_field_name="code",
+        distinct=True,
+    )
+    modality = django_filters.MultipleChoiceFilter(label=_("Modalité"), choices=Modality.choices)
+    departement = django_filters.ModelMultipleChoiceFilter(
+        label=_("Département"),
+        field_name="departements",
+        queryset=Departement.objects.all(),
+        to_field_name="code",
+        method="filter_departement",
+    )
+    competence = django_filters.ModelMultipleChoiceFilter(
+        label=_("Compétence"),
+        field_name="competences",
+        queryset=Competence.objects.all(),
+        to_field_name="code",
+        distinct=True,
+    )
+    date_from = django_filters.DateFilter(
+        label=_("Séance à partir du"),
+        method="filter_date_from",
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    date_to = django_filters.DateFilter(
+        label=_("Séance jusqu'au"),
+        method="filter_date_to",
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    seats = django_filters.BooleanFilter(
+        label=_("Places disponibles"),
+        method="filter_seats",
+        widget=forms.CheckboxInput,
+    )
+    plan = django_filters.MultipleChoiceFilter(
+        label=_("Inscrit au plan de formation"),
+        field_name="training_plan",
+        choices=TrainingPlan.choices,
+    )
+
+    class Meta:
+        model = WorkshopPage
+        fields = []
+        form = CatalogueForm
+
+    def __init__(self, *args, academie=None, now=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.now = now or timezone.now()
+        self.academie = academie
+        if academie is not None:
+            # Only the académie's own départements are offered as choices.
+            self.filters["departement"].queryset = Departement.objects.filter(academie=academie)
+            self.form.fields["departement"].queryset = self.filters["departement"].queryset
+
+    def _upcoming(self):
+        return Session.objects.upcoming(self.now).filter(workshop=OuterRef("pk"))
+
+    def filter_search(self, queryset, name, value):
+        value = value.strip()
+        if not value:
+            return queryset
+        # Wagtail's search backend (French stems, accents optional) gives the matching pages;
+        # the other filters then apply to them in the same SQL query.
+        matches = WorkshopPage.objects.live().search(
+            value, operator="and", order_by_relevance=False
+        )
+        return queryset.filter(pk__in=matches.get_queryset().values("pk"))
+
+    def filter_degree(self, queryset, name, value):
+        # A workshop without a degree is open to both.
+        return queryset.filter(Q(degree__in=value) | Q(degree="")) if value else queryset
+
+    def filter_departement(self, queryset, name, value):
+        # A workshop without départements is offered to the whole académie.
+        if not value:
+            return queryset
+        return queryset.filter(Q(departements__in=value) | Q(departements__isnull=True)).distinct()
+
+    def filter_date_from(self, queryset, name, value):
+        return queryset.filter(Exists(self._upcoming().filter(start__date__gte=value)))
+
+    def filter_date_to(self, queryset, name, value):
+        return queryset.filter(Exists(self._upcoming().filter(start__date__lte=value)))
+
+    def filter_seats(self, queryset, name, value):
+        if not value:
+            return queryset
+        return queryset.filter(Exists(self._upcoming().with_free_seats()))
+
+
+def _without(data, name):
+    copy = data.copy()
+    copy.pop(name, None)
+    return copy
+
+
+@dataclass
+class FacetOption:
+    value: str
+    label: str
+    count: int
+    selected: bool
+
+
+@dataclass
+class Facet:
+    name: str
+    label: str
+    options: list
+
+
+# Facets shown as lists of options with counts (the dates and "places" are plain fields).
+CHOICE_FACETS = {
+    "theme": "theme",
+    "degree": "degree",
+    "modality": "modality",
+    "plan": "training_plan",
+}
+RELATED_FACETS = {
+    "discipline": "disciplines",
+    "departement": "departements",
+    "competence": "competences",
+}
+
+
+def _choice_counts(queryset, name, choices):
+    """{value: count} for a choice facet, in one aggregate query."""
+    field = CHOICE_FACETS[name]
+    aggregates = {}
+    for value, _label in choices:
+        condition = Q(**{field: value})
+        if name == "degree":
+            condition |= Q(degree="")  # open to both degrees
+        aggregates[f"c_{value}"] = Count("pk", filter=condition)
+    row = queryset.aggregate(**aggregates)
+    return {value: row[f"c_{value}"] for value, _label in choices}
+
+
+def _related_counts(queryset, name):
+    """{code: count} for a many-to-many facet, in one grouped query."""
+    relation = RELATED_FACETS[name]
+    rows = (
+        queryset.filter(**{f"{relation}__isnull": False})
+        .values(f"{relation}__code")
+        .annotate(n=Count("pk", distinct=True))
+        .order_by()
+    )
+    return {row[f"{relation}__code"]: row["n"] for row in rows}
+
+
+def build_facets(filterset, base):
+    """Every facet with its options and counts; each count applies the other facets only."""
+    data = filterset.data
+    facets = []
+    for name in (*CHOICE_FACETS, *RELATED_FACETS):
+        others = type(filterset)(
+            _without(data, name), queryset=base, academie=filterset.academie, now=filterset.now
+        ).qs.order_by()
+        selected = set(data.getlist(name))
+        field = filterset.filters[name]
+        if name in CHOICE_FACETS:
+            counts = _choice_counts(others, name, field.extra["choices"])
+            options = [
+                FacetOption(value, label, counts[value], value in selected)
+                for value, label in field.extra["choices"]
+            ]
+        else:
+            counts = _related_counts(others, name)
+            everywhere = 0
+            if name == "departement" and filterset.academie is not None:
+                # Workshops offered to the whole académie count in each of its départements.
+                everywhere = others.filter(departements__isnull=True).count()
+            options = [
+                FacetOption(
+                    obj.code, str(obj), counts.get(obj.code, 0) + everywhere, obj.code in selected
+                )
+                for obj in field.queryset
+                if counts.get(obj.code) or everywhere or obj.code in selected
+            ]
+        facets.append(Facet(name, field.label, options))
+    return facets
+
+
+def catalogue_queryset(index_page, now):
+    """Live, public workshops below `index_page` with at least one upcoming session."""
+    upcoming = Session.objects.upcoming(now).filter(workshop=OuterRef("pk"))
+    workshops = (
+        WorkshopPage.objects.live().public().descendant_of(index_page).filter(Exists(upcoming))
+    )
+    return workshops, upcoming
+
+
+def catalogue_context(request, *, index_page, now=None):
+    """What the catalogue template shows: the filter form, facets, one page of workshops."""
+    now = now or timezone.now()
+    base, upcoming = catalogue_queryset(index_page, now)
+    filterset = WorkshopFilterSet(request.GET, queryset=base, academie=index_page.academie, now=now)
+    if filterset.is_valid():
+        workshops = filterset.qs
+        facets = build_facets(filterset, base)
+    else:
+        workshops = base.none()
+        facets = build_facets(
+            WorkshopFilterSet({}, queryset=base, academie=index_page.academie, now=now), base
+        )
+    workshops = workshops.annotate(
+        next_start=Subquery(upcoming.order_by("start").values("start")[:1]),
+        upcoming_count=Coalesce(
+            Subquery(
+                upcoming.order_by().values("workshop").annotate(n=Count("pk")).values("n")[:1],
+                output_field=IntegerField(),
+            ),
+            0,
+        ),
+        has_seats=Exists(upcoming.with_free_seats()),
+    ).order_by("next_start", "title")
+    page = Paginator(workshops, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return {
+        "filterset": filterset,
+        "workshops": page,
+        "facets": facets,
+        "querystring": query.urlencode(),
+        "has_filters": bool(query),
+    }
