@@ -3,6 +3,9 @@ from django.core.cache import cache
 from django.db import connection
 from django.utils import timezone
 
+from . import services
+from .models import ContentReport
+
 HEARTBEAT_KEY = "celery:heartbeat"
 
 
@@ -26,3 +29,19 @@ def record_heartbeat():
     at = timezone.now().isoformat()
     cache.set(HEARTBEAT_KEY, at, None)
     return at
+
+
+@shared_task(
+    name="cms.tasks.send_report_notification",
+    autoretry_for=(OSError,),  # SMTP and network failures (smtplib's errors are OSErrors)
+    retry_backoff=True,
+    max_retries=5,
+    time_limit=60,
+    soft_time_limit=50,
+)
+def send_report_notification(report_id):
+    """Email the coordinators of a new content report; nothing when the report is gone."""
+    report = ContentReport.objects.select_related("page", "academie").filter(pk=report_id).first()
+    if report is None:
+        return 0
+    return services.send_report_notification(report=report)

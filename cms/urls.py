@@ -15,6 +15,7 @@ urlpatterns = [
     path("django-admin/", admin.site.urls),
     path("documents/", include(wagtaildocs_urls)),
     path("comptes/", include("allauth.urls")),
+    path("signaler/<int:page_id>/", views.report_content, name="report_content"),
     path("", include("cotraining.urls")),
 ]
 

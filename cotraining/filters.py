@@ -35,7 +35,7 @@ class WorkshopFilterSet(django_filters.FilterSet):
     )
     discipline = django_filters.ModelMultipleChoiceFilter(
         label=_("Discipline"),
-        field_name="disciplines",
+        field_name="disciplines__code",
         queryset=Discipline.objects.all(),
         to_field_name="code",
         distinct=True,
@@ -50,7 +50,7 @@ class WorkshopFilterSet(django_filters.FilterSet):
     )
     competence = django_filters.ModelMultipleChoiceFilter(
         label=_("Compétence"),
-        field_name="competences",
+        field_name="competences__code",
         queryset=Competence.objects.all(),
         to_field_name="code",
         distinct=True,
@@ -109,10 +109,13 @@ class WorkshopFilterSet(django_filters.FilterSet):
         return queryset.filter(Q(degree__in=value) | Q(degree="")) if value else queryset
 
     def filter_departement(self, queryset, name, value):
-        # A workshop without départements is offered to the whole académie.
+        # A workshop without départements is offered to its whole académie.
         if not value:
             return queryset
-        return queryset.filter(Q(departements__in=value) | Q(departements__isnull=True)).distinct()
+        academies = {departement.academie_id for departement in value}
+        return queryset.filter(
+            Q(departements__in=value) | Q(departements__isnull=True, academie__in=academies)
+        ).distinct()
 
     def filter_date_from(self, queryset, name, value):
         return queryset.filter(Exists(self._upcoming().filter(start__date__gte=value)))
@@ -124,12 +127,6 @@ class WorkshopFilterSet(django_filters.FilterSet):
         if not value:
             return queryset
         return queryset.filter(Exists(self._upcoming().with_free_seats()))
-
-
-def _without(data, name):
-    copy = data.copy()
-    copy.pop(name, None)
-    return copy
 
 
 @dataclass
@@ -145,6 +142,10 @@ class Facet:
     name: str
     label: str
     options: list
+
+    @property
+    def active(self):
+        return any(option.selected for option in self.options)
 
 
 # Facets shown as lists of options with counts (the dates and "places" are plain fields).
@@ -189,12 +190,16 @@ def _related_counts(queryset, name):
 def build_facets(filterset, base):
     """Every facet with its options and counts; each count applies the other facets only."""
     data = filterset.data
+    cleaned = filterset.form.cleaned_data if filterset.is_valid() else {}
     facets = []
     for name in (*CHOICE_FACETS, *RELATED_FACETS):
-        others = type(filterset)(
-            _without(data, name), queryset=base, academie=filterset.academie, now=filterset.now
-        ).qs.order_by()
-        selected = set(data.getlist(name))
+        # The form is validated once; each facet re-applies the other filters' cleaned values.
+        others = base
+        for other, value in cleaned.items():
+            if other != name:
+                others = filterset.filters[other].filter(others, value)
+        others = others.order_by()
+        selected = set(data.getlist(name)) if cleaned else set()
         field = filterset.filters[name]
         if name in CHOICE_FACETS:
             counts = _choice_counts(others, name, field.extra["choices"])
@@ -204,17 +209,23 @@ def build_facets(filterset, base):
             ]
         else:
             counts = _related_counts(others, name)
-            everywhere = 0
-            if name == "departement" and filterset.academie is not None:
-                # Workshops offered to the whole académie count in each of its départements.
-                everywhere = others.filter(departements__isnull=True).count()
-            options = [
-                FacetOption(
-                    obj.code, str(obj), counts.get(obj.code, 0) + everywhere, obj.code in selected
+            everywhere = {}
+            if name == "departement":
+                # Workshops offered to a whole académie count in each of its départements.
+                rows = (
+                    others.filter(departements__isnull=True)
+                    .values("academie")
+                    .annotate(n=Count("pk"))
+                    .order_by()
                 )
-                for obj in field.queryset
-                if counts.get(obj.code) or everywhere or obj.code in selected
-            ]
+                everywhere = {row["academie"]: row["n"] for row in rows}
+            options = []
+            for obj in field.queryset:
+                count = counts.get(obj.code, 0) + everywhere.get(
+                    getattr(obj, "academie_id", None), 0
+                )
+                if count or obj.code in selected:
+                    options.append(FacetOption(obj.code, str(obj), count, obj.code in selected))
         facets.append(Facet(name, field.label, options))
     return facets
 
@@ -233,14 +244,8 @@ def catalogue_context(request, *, index_page, now=None):
     now = now or timezone.now()
     base, upcoming = catalogue_queryset(index_page, now)
     filterset = WorkshopFilterSet(request.GET, queryset=base, academie=index_page.academie, now=now)
-    if filterset.is_valid():
-        workshops = filterset.qs
-        facets = build_facets(filterset, base)
-    else:
-        workshops = base.none()
-        facets = build_facets(
-            WorkshopFilterSet({}, queryset=base, academie=index_page.academie, now=now), base
-        )
+    workshops = filterset.qs if filterset.is_valid() else base.none()
+    facets = build_facets(filterset, base)
     workshops = workshops.annotate(
         next_start=Subquery(upcoming.order_by("start").values("start")[:1]),
         upcoming_count=Coalesce(

@@ -29,6 +29,8 @@ ROLE_PERMISSIONS = {
         "cotraining.view_establishment",
         "cotraining.view_user",
         "cotraining.view_roleassignment",
+        "cms.view_contentreport",
+        "cms.change_contentreport",
     ],
     Role.INDICATOR_READER: [],
     Role.SCHOOL_HEAD: [],
@@ -42,6 +44,8 @@ ROLE_PERMISSIONS = {
         "cotraining.change_roleassignment",
         "cotraining.delete_roleassignment",
         "cotraining.view_roleassignment",
+        "cms.view_contentreport",
+        "cms.change_contentreport",
     ],
 }
 

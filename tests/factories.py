@@ -46,3 +46,45 @@ class UserFactory(factory.django.DjangoModelFactory):
     def _save(obj, create, extracted, **kwargs):
         if create:
             obj.save()
+
+
+# --- Pages ------------------------------------------------------------------------------------
+# Local imports: only the tests that build pages need the page models.
+
+
+def workshop_index():
+    """The workshop catalogue under the site's home page, created on first use."""
+    from cms.models import HomePage
+    from cms.setup import ensure_site
+    from cotraining.models import WorkshopIndexPage
+
+    index = WorkshopIndexPage.objects.first()
+    if index is None:
+        ensure_site()
+        index = WorkshopIndexPage(title="Ateliers", slug="ateliers")
+        HomePage.objects.get().add_child(instance=index)
+    return index
+
+
+def workshop_page(*, parent=None, **fields):
+    """A published workshop of the académie of Poitiers unless `fields` say otherwise
+    (live=False gives a draft)."""
+    from decimal import Decimal
+    from uuid import uuid4
+
+    from cotraining.constants import Modality, Theme
+    from cotraining.models import WorkshopPage
+
+    values = {
+        "title": "Atelier de co-formation",
+        "slug": f"atelier-{uuid4().hex[:12]}",
+        "summary": "Concevoir ensemble une séquence avec le numérique.",
+        "theme": Theme.TEACHING,
+        "modality": Modality.IN_PERSON,
+        "duration_hours": Decimal("3"),
+        "academie": academie(),
+        **fields,
+    }
+    page = WorkshopPage(**values)
+    (parent or workshop_index()).add_child(instance=page)
+    return page

@@ -9,11 +9,13 @@ import pytest
 from babel.messages.pofile import read_po
 from django.core.management import CommandError, call_command
 from django.urls import reverse
-from wagtail.models import Site
+from django.utils import timezone
+from wagtail.models import Page, Site
 from wagtail.test.utils import WagtailPageTestCase
 
-from cms.models import HomePage
-from cotraining.models import RoleAssignment, User
+from cms.models import HomePage, ResourcePage, RetexPage
+from cotraining.constants import Modality, Theme
+from cotraining.models import Enrollment, RoleAssignment, Session, User, WorkshopPage
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -87,11 +89,42 @@ def test_health_is_503_when_the_broker_is_down(client, settings, monkeypatch):
 def test_seed_demo_is_idempotent():
     out = io.StringIO()
     call_command("seed_demo", stdout=out)
-    counts = (User.objects.count(), RoleAssignment.objects.count())
+
+    def counts():
+        return (
+            User.objects.count(),
+            RoleAssignment.objects.count(),
+            Page.objects.count(),
+            Session.objects.count(),
+            Enrollment.objects.count(),
+        )
+
+    first = counts()
     call_command("seed_demo", stdout=io.StringIO())
-    assert (User.objects.count(), RoleAssignment.objects.count()) == counts
+    assert counts() == first
     assert "enseignant@demo.entrepairs.fr" in out.getvalue()
-    assert counts[0] == 6
+    # One account per role, and the colleagues enrolled in the demo sessions.
+    assert RoleAssignment.objects.filter(user__email__startswith="collegue").count() == 0
+    assert User.objects.exclude(email__startswith="collegue").count() == 6
+
+
+@pytest.mark.django_db
+def test_seed_demo_shows_the_offer_to_every_role():
+    call_command("seed_demo", stdout=io.StringIO())
+    live = WorkshopPage.objects.live()
+    assert live.count() == 20
+    assert {w.theme for w in live} == set(Theme.values)
+    assert {w.modality for w in live} == set(Modality.values)
+    assert {w.degree for w in live} == {"", "1", "2"}
+    now = timezone.now()
+    assert Session.objects.filter(start__lt=now).exists()
+    assert Session.objects.filter(start__gt=now).exists()
+    full = Session.objects.with_seats().filter(seats_left=0, start__gt=now)
+    assert full.exists()
+    assert ResourcePage.objects.live().count() == 3
+    assert RetexPage.objects.live().count() == 2
+    pending = WorkshopPage.objects.filter(live=False).get()
+    assert pending.current_workflow_state.status == "in_progress"
 
 
 @pytest.mark.django_db
