@@ -20,12 +20,22 @@ ROLE_GROUP_NAMES = {
     Role.PLATFORM_ADMIN: "Administration de la plateforme",
 }
 
+# Sessions: model permissions here; which workshops' sessions is decided by page permissions
+# (cotraining.wagtail_hooks.SessionPermissionPolicy).
+SESSION_PERMISSIONS = [
+    "cotraining.add_session",
+    "cotraining.change_session",
+    "cotraining.delete_session",
+    "cotraining.view_session",
+]
+
 # "app_label.codename" strings. Platform admins are superusers besides.
 ROLE_PERMISSIONS = {
     Role.TEACHER: [],
-    Role.TRAINER: ["wagtailadmin.access_admin"],
+    Role.TRAINER: ["wagtailadmin.access_admin", *SESSION_PERMISSIONS],
     Role.COORDINATOR: [
         "wagtailadmin.access_admin",
+        *SESSION_PERMISSIONS,
         "cotraining.view_establishment",
         "cotraining.view_user",
         "cotraining.view_roleassignment",
@@ -36,6 +46,7 @@ ROLE_PERMISSIONS = {
     Role.SCHOOL_HEAD: [],
     Role.PLATFORM_ADMIN: [
         "wagtailadmin.access_admin",
+        *SESSION_PERMISSIONS,
         "cotraining.add_establishment",
         "cotraining.change_establishment",
         "cotraining.view_establishment",

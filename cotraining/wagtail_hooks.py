@@ -199,6 +199,18 @@ def _field_errors(form, error):
         form.add_error(None, error)
 
 
+class SessionObjectPermissionMixin:
+    """Wagtail's generic views check model permissions; this adds the workshop's."""
+
+    object_permission = "change"
+
+    def get_object(self, queryset=None):
+        session = super().get_object(queryset)
+        if not self.user_has_permission_for_instance(self.object_permission, session):
+            raise PermissionDenied
+        return session
+
+
 class SessionSaveMixin:
     def save_instance(self):
         data = {name: self.form.cleaned_data.get(name) for name in self.form.Meta.fields}
@@ -223,6 +235,15 @@ class SessionSaveMixin:
         return super().get_success_url()
 
 
+class SessionIndexView(generic.IndexView):
+    def get_base_queryset(self):
+        # Only the sessions of workshops the person may edit (object-level visibility).
+        visible = SessionPermissionPolicy(Session).instances_user_has_any_permission_for(
+            self.request.user, ["change", "view"]
+        )
+        return super().get_base_queryset().filter(pk__in=visible.values("pk"))
+
+
 class SessionCreateView(SessionSaveMixin, generic.CreateView):
     def get_initial(self):
         initial = super().get_initial()
@@ -234,7 +255,7 @@ class SessionCreateView(SessionSaveMixin, generic.CreateView):
         return initial
 
 
-class SessionEditView(SessionSaveMixin, generic.EditView):
+class SessionEditView(SessionObjectPermissionMixin, SessionSaveMixin, generic.EditView):
     def get_header_buttons(self):
         buttons = list(super().get_header_buttons())
         if not self.object.is_cancelled:
@@ -248,8 +269,10 @@ class SessionEditView(SessionSaveMixin, generic.EditView):
         return buttons
 
 
-class SessionDeleteView(generic.DeleteView):
+class SessionDeleteView(SessionObjectPermissionMixin, generic.DeleteView):
     """A session with enrolments is never deleted: the person is sent to cancellation."""
+
+    object_permission = "delete"
 
     def dispatch(self, request, *args, **kwargs):
         session = get_object_or_404(Session, pk=kwargs.get("pk"))
@@ -304,6 +327,7 @@ class SessionViewSet(ModelViewSet):
     menu_label = _("Séances")
     add_to_admin_menu = True
     menu_order = 210
+    index_view_class = SessionIndexView
     add_view_class = SessionCreateView
     edit_view_class = SessionEditView
     delete_view_class = SessionDeleteView

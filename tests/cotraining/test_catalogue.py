@@ -188,7 +188,10 @@ def test_the_catalogue_runs_a_constant_number_of_queries(
 ):
     _populate(section, count)
     client.get("/ateliers/")  # warm the site-root cache, as a running server has
-    url = "/ateliers/?discipline=mathematiques&modality=presentiel&competence=1.1&seats=true&q=atelier"
+    url = (
+        "/ateliers/?discipline=mathematiques&modality=presentiel&competence=1.1"
+        "&seats=true&q=atelier"
+    )
     with django_assert_max_num_queries(25):
         response = client.get(url)
     assert response.status_code == 200

@@ -1,0 +1,184 @@
+"""Sessions in the Wagtail admin: trainers manage those of their académie's workshops only."""
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from cms.setup import ensure_academie_sections
+from cotraining.constants import Modality, Role, SessionStatus
+from cotraining.models import Enrollment, Session
+from cotraining.services import grant_role
+from tests.factories import EstablishmentFactory, UserFactory, academie, workshop_page
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def section():
+    ensure_academie_sections(academie("04"))
+    return ensure_academie_sections(academie("13"))[0]
+
+
+@pytest.fixture
+def workshop(section):
+    return workshop_page(parent=section, title="Atelier Capytale")
+
+
+def trainer_of(code):
+    user = UserFactory()
+    grant_role(user=user, role=Role.TRAINER, academie=academie(code))
+    return user
+
+
+def dt(days, hour=14):
+    moment = timezone.localtime() + timedelta(days=days)
+    return moment.replace(hour=hour, minute=0, second=0, microsecond=0)
+
+
+def form_data(workshop, **overrides):
+    start = dt(10)
+    data = {
+        "workshop": workshop.pk,
+        "modality": Modality.IN_PERSON,
+        "start": start.strftime("%Y-%m-%d %H:%M"),
+        "end": (start + timedelta(hours=3)).strftime("%Y-%m-%d %H:%M"),
+        "establishment": EstablishmentFactory().pk,
+        "address": "",
+        "room": "Salle 12",
+        "visio_url": "",
+        "capacity": "12",
+        "enrollment_opens": "",
+        "enrollment_closes": "",
+    }
+    data.update(overrides)
+    return data
+
+
+def test_a_trainer_adds_a_session_from_the_workshop(client, workshop):
+    client.force_login(trainer_of("13"))
+    response = client.get(f"/admin/seances/new/?workshop={workshop.pk}")
+    assert response.status_code == 200
+    assert response.context["form"].initial["workshop"] == workshop.pk
+
+    response = client.post("/admin/seances/new/", form_data(workshop))
+    assert response.status_code == 302
+    assert response["Location"].startswith(f"/admin/pages/{workshop.pk}/edit/")
+    session = Session.objects.get()
+    assert (session.workshop_id, session.capacity, session.room) == (workshop.pk, 12, "Salle 12")
+
+    edit = client.get(f"/admin/pages/{workshop.pk}/edit/")
+    assert "Salle 12" in edit.content.decode() or "Ajouter une séance" in edit.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"capacity": "0"}, "1"),
+        ({"visio_url": "", "modality": Modality.REMOTE}, "lien de visio"),
+        ({"establishment": "", "address": ""}, "un établissement ou une adresse"),
+    ],
+)
+def test_bad_sessions_get_clear_messages_and_nothing_is_saved(client, workshop, overrides, message):
+    client.force_login(trainer_of("13"))
+    response = client.post("/admin/seances/new/", form_data(workshop, **overrides))
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    assert not Session.objects.exists()
+
+
+def test_ending_before_starting_is_refused(client, workshop):
+    client.force_login(trainer_of("13"))
+    data = form_data(workshop)
+    data["end"] = (dt(10) - timedelta(hours=1)).strftime("%Y-%m-%d %H:%M")
+    data["enrollment_closes"] = (dt(11)).strftime("%Y-%m-%d %H:%M")
+    response = client.post("/admin/seances/new/", data)
+    content = response.content.decode()
+    assert "La fin de la séance doit suivre son début." in content
+    assert "au plus tard au début de la séance" in content
+    assert not Session.objects.exists()
+
+
+def test_a_trainer_of_another_academie_cannot_touch_the_sessions(client, workshop):
+    start = dt(10)
+    session = Session.objects.create(
+        workshop=workshop,
+        start=start,
+        end=start + timedelta(hours=2),
+        modality=Modality.IN_PERSON,
+        address="Poitiers",
+        capacity=5,
+    )
+    client.force_login(trainer_of("04"))
+    listing = client.get("/admin/seances/")
+    assert listing.status_code == 200
+    assert "Atelier Capytale" not in listing.content.decode()
+    assert client.get(f"/admin/seances/edit/{session.pk}/").status_code in (302, 403)
+    cancel = client.post(f"/admin/seances/cancel/{session.pk}/", {"reason": "x"})
+    assert cancel.status_code in (302, 403)
+    assert cancel.get("Location", "/admin/") == "/admin/"  # refused, back to the dashboard
+    assert client.post(f"/admin/seances/delete/{session.pk}/").status_code in (302, 403)
+    session.refresh_from_db()
+    assert session.status == SessionStatus.SCHEDULED
+    response = client.post("/admin/seances/new/", form_data(workshop))
+    assert response.status_code == 200  # the workshop is not a valid choice for them
+    assert Session.objects.count() == 1
+    assert client.get(f"/admin/pages/{workshop.pk}/edit/").status_code in (302, 403)
+
+
+def test_deleting_a_session_with_enrolments_leads_to_cancellation(client, workshop):
+    start = dt(10)
+    session = Session.objects.create(
+        workshop=workshop,
+        start=start,
+        end=start + timedelta(hours=2),
+        modality=Modality.IN_PERSON,
+        address="Poitiers",
+        capacity=5,
+    )
+    Enrollment.objects.create(session=session, user=UserFactory())
+    client.force_login(trainer_of("13"))
+    grant = client.get(f"/admin/seances/delete/{session.pk}/")
+    assert grant.status_code == 302
+    assert grant["Location"] == f"/admin/seances/cancel/{session.pk}/"
+    page = client.get(grant["Location"])
+    assert "ne peut pas être supprimée" in page.content.decode()
+
+    response = client.post(f"/admin/seances/cancel/{session.pk}/", {"reason": ""})
+    assert response.status_code == 200  # the reason is required
+    response = client.post(f"/admin/seances/cancel/{session.pk}/", {"reason": "Grève"})
+    assert response.status_code == 302
+    session.refresh_from_db()
+    assert (session.status, session.cancellation_reason) == (SessionStatus.CANCELLED, "Grève")
+
+
+def test_a_session_without_enrolments_can_be_deleted(client, workshop):
+    start = dt(10)
+    session = Session.objects.create(
+        workshop=workshop,
+        start=start,
+        end=start + timedelta(hours=2),
+        modality=Modality.IN_PERSON,
+        address="Poitiers",
+        capacity=5,
+    )
+    client.force_login(trainer_of("13"))
+    response = client.post(f"/admin/seances/delete/{session.pk}/")
+    assert response.status_code == 302
+    assert not Session.objects.exists()
+
+
+def test_the_workshop_edit_screen_lists_its_sessions(client, workshop):
+    start = dt(10)
+    Session.objects.create(
+        workshop=workshop,
+        start=start,
+        end=start + timedelta(hours=2),
+        modality=Modality.IN_PERSON,
+        address="Salle des fêtes de Poitiers",
+        capacity=5,
+    )
+    client.force_login(trainer_of("13"))
+    content = client.get(f"/admin/pages/{workshop.pk}/edit/").content.decode()
+    assert "Salle des fêtes de Poitiers" in content
+    assert f"/admin/seances/new/?workshop={workshop.pk}" in content
