@@ -11,7 +11,7 @@ from translations_en import EN  # noqa: E402
 PO = Path(__file__).parent / "en/LC_MESSAGES/django.po"
 
 with open(PO, "rb") as handle:
-    catalog = read_po(handle)
+    catalog = read_po(handle, locale="en")  # gives the header its Plural-Forms line
 missing = []
 for message in catalog:
     if not message.id:
@@ -19,6 +19,7 @@ for message in catalog:
     if message.id in EN:
         message.string = EN[message.id]
         message.flags.discard("fuzzy")
+        message.previous_id = ()  # makemessages' fuzzy-match leftovers ("#| msgid")
     else:
         missing.append(message.id)
 catalog.fuzzy = False
