@@ -83,7 +83,8 @@ def _group(academie, role):
 
 
 def _collection(academie):
-    root = Collection.get_first_root_node()
+    # Wagtail's migration creates the root; a flushed database (transactional tests) has none.
+    root = Collection.get_first_root_node() or Collection.add_root(name="Root")
     collection = root.get_children().filter(name=academie.name).first()
     return collection or root.add_child(name=academie.name)
 
