@@ -1,0 +1,38 @@
+"""The SQLite side of cms.search_backends: Snowball stems beside the text FTS5 indexes."""
+
+from django.utils.encoding import force_str
+from modelsearch.backends.database.sqlite.sqlite import (
+    SQLiteIndex,
+    SQLiteSearchBackend,
+    SQLiteSearchQueryCompiler,
+)
+from modelsearch.query import PlainText
+from modelsearch.utils import get_content_type_pk
+
+from .search_backends import french_stems
+
+
+class FrenchSQLiteIndex(SQLiteIndex):
+    def add_items(self, model, objs):
+        super().add_items(model, objs)
+        # Entries were just written with the original text; append the stems once.
+        entries = self.entries.filter(
+            content_type_id=get_content_type_pk(model),
+            object_id__in=[force_str(obj.pk) for obj in objs],
+        ).values_list("pk", "title", "body")
+        for pk, title, body in entries:
+            self.entries.filter(pk=pk).update(
+                title=f"{title} {french_stems(title)}", body=f"{body} {french_stems(body)}"
+            )
+
+
+class FrenchSQLiteQueryCompiler(SQLiteSearchQueryCompiler):
+    def build_search_query_content(self, query, config=None):
+        if isinstance(query, PlainText):
+            query = PlainText(french_stems(query.query_string), operator=query.operator)
+        return super().build_search_query_content(query, config=config)
+
+
+class FrenchSQLiteSearchBackend(SQLiteSearchBackend):
+    query_compiler_class = FrenchSQLiteQueryCompiler
+    index_class = FrenchSQLiteIndex
