@@ -448,4 +448,9 @@ EN = {
     "Inscription": "Enrolment",
     "Soumise à l'accord du supérieur hiérarchique": "Subject to the line manager's approval",
     "Compétences visées": "Target competences",
+    "Première page": "First page",
+    "Page précédente": "Previous page",
+    "Page suivante": "Next page",
+    "Dernière page": "Last page",
+    "Page %(number)s sur %(total)s": "Page %(number)s of %(total)s",
 }

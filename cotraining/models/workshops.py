@@ -106,8 +106,9 @@ class WorkshopPageForm(WagtailAdminPageForm):
         trainers = self.fields["trainers"].queryset.filter(role_assignments__role=Role.TRAINER)
         if self.section_academie is not None:
             trainers = trainers.filter(role_assignments__academie=self.section_academie)
-            if not self.instance.academie_id:
-                self.initial.setdefault("academie", self.section_academie.pk)
+            if not self.instance.academie_id and not self.initial.get("academie"):
+                # The model form's initial already holds academie=None: replace it.
+                self.initial["academie"] = self.section_academie.pk
             self.fields["academie"].queryset = Academie.objects.filter(pk=self.section_academie.pk)
         self.fields["trainers"].queryset = trainers.distinct()
 
