@@ -453,4 +453,5 @@ EN = {
     "Page suivante": "Next page",
     "Dernière page": "Last page",
     "Page %(number)s sur %(total)s": "Page %(number)s of %(total)s",
+    "Pagination": "Pagination",
 }
