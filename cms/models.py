@@ -132,8 +132,8 @@ class ResourcePageForm(WagtailAdminPageForm):
         kind = cleaned.get("kind")
         needed = {
             ResourcePage.Kind.DOCUMENT: ("document", _("Choisissez le document à partager.")),
-            ResourcePage.Kind.LINK: ("url", _("Indiquez l'adresse du site ou de l'outil.")),
-            ResourcePage.Kind.VIDEO: ("url", _("Indiquez l'adresse de la vidéo.")),
+            ResourcePage.Kind.LINK: ("link_url", _("Indiquez l'adresse du site ou de l'outil.")),
+            ResourcePage.Kind.VIDEO: ("link_url", _("Indiquez l'adresse de la vidéo.")),
         }
         if kind in needed:
             field, message = needed[kind]
@@ -160,7 +160,8 @@ class ResourcePage(Page):
         related_name="+",
         verbose_name=_("document"),
     )
-    url = models.URLField(_("adresse"), blank=True)
+    # Not `url`: Page.url is the page's own address.
+    link_url = models.URLField(_("adresse"), blank=True)
     licence = models.CharField(
         _("licence"), max_length=20, choices=Licence.choices, default=Licence.CC_BY_SA
     )
@@ -209,7 +210,7 @@ class ResourcePage(Page):
         FieldPanel("kind"),
         FieldPanel("description"),
         FieldPanel("document"),
-        FieldPanel("url"),
+        FieldPanel("link_url"),
         FieldPanel("licence"),
         MultiFieldPanel(
             [
@@ -237,7 +238,7 @@ class ResourcePage(Page):
 
     @property
     def target_url(self):
-        return self.document.url if self.document_id else self.url
+        return self.document.url if self.document_id else self.link_url
 
 
 class ActionPlanItemBlock(blocks.StructBlock):

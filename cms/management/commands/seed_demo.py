@@ -290,7 +290,7 @@ class Command(BaseCommand):
                 title=title,
                 slug=slug,
                 kind=kind,
-                url=url,
+                link_url=url,
                 licence=licence,
                 degree=degree,
                 description=text,
