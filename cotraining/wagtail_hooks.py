@@ -358,6 +358,24 @@ class SessionViewSet(ModelViewSet):
         ]
 
 
+@hooks.register("before_delete_page")
+def keep_workshops_that_have_sessions(request, page):
+    """Sessions (and their enrolments) outlive the page: a workshop with any is unpublished,
+    not deleted; the same holds for a section that contains one."""
+    sessions = Session.objects.filter(workshop__path__startswith=page.path)
+    if sessions.exists():
+        messages.error(
+            request,
+            _(
+                "« %(title)s » ne peut pas être supprimé : des séances y sont rattachées "
+                "(%(count)s). Dépubliez-le pour le retirer du catalogue, ou annulez ses séances."
+            )
+            % {"title": page.get_admin_display_title(), "count": sessions.count()},
+        )
+        return redirect("wagtailadmin_pages:edit", page.pk)
+    return None
+
+
 @hooks.register("register_admin_viewset")
 def register_viewsets():
     return TerritoryViewSetGroup()

@@ -454,4 +454,5 @@ EN = {
     "Dernière page": "Last page",
     "Page %(number)s sur %(total)s": "Page %(number)s of %(total)s",
     "Pagination": "Pagination",
+    "« %(title)s » ne peut pas être supprimé : des séances y sont rattachées (%(count)s). Dépubliez-le pour le retirer du catalogue, ou annulez ses séances.": "“%(title)s” cannot be deleted: sessions belong to it (%(count)s). Unpublish it to take it out of the catalogue, or cancel its sessions.",
 }

@@ -182,3 +182,30 @@ def test_the_workshop_edit_screen_lists_its_sessions(client, workshop):
     content = client.get(f"/admin/pages/{workshop.pk}/edit/").content.decode()
     assert "Salle des fêtes de Poitiers" in content
     assert f"/admin/seances/new/?workshop={workshop.pk}" in content
+
+
+def test_a_workshop_with_sessions_is_never_deleted_from_the_admin(client, section, workshop):
+    start = dt(10)
+    Session.objects.create(
+        workshop=workshop,
+        start=start,
+        end=start + timedelta(hours=2),
+        modality=Modality.IN_PERSON,
+        address="Poitiers",
+        capacity=5,
+    )
+    client.force_login(UserFactory(is_superuser=True))
+    for url in (f"/admin/pages/{workshop.pk}/delete/", f"/admin/pages/{section.pk}/delete/"):
+        response = client.post(url)
+        assert response.status_code == 302
+        assert "/edit/" in response["Location"]
+    assert Session.objects.filter(workshop=workshop).exists()
+    content = client.get(response["Location"]).content.decode()
+    assert "ne peut pas être supprimé" in content
+
+
+def test_a_workshop_without_sessions_can_be_deleted(client, workshop):
+    client.force_login(UserFactory(is_superuser=True))
+    response = client.post(f"/admin/pages/{workshop.pk}/delete/")
+    assert response.status_code == 302
+    assert not type(workshop).objects.filter(pk=workshop.pk).exists()
