@@ -6,6 +6,7 @@ facet's counts come from one aggregate query, so a catalogue page costs the same
 queries whatever the number of workshops, sessions or filters.
 """
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import django_filters
@@ -17,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from dsfr.forms import DsfrBaseForm
 
+from .catalogue_cache import cached_listing
 from .constants import Degree, Modality, Theme, TrainingPlan
 from .models import Competence, Departement, Discipline, Session, WorkshopPage
 
@@ -239,14 +241,8 @@ def catalogue_queryset(index_page, now):
     return workshops, upcoming
 
 
-def catalogue_context(request, *, index_page, now=None):
-    """What the catalogue template shows: the filter form, facets, one page of workshops."""
-    now = now or timezone.now()
-    base, upcoming = catalogue_queryset(index_page, now)
-    filterset = WorkshopFilterSet(request.GET, queryset=base, academie=index_page.academie, now=now)
-    workshops = filterset.qs if filterset.is_valid() else base.none()
-    facets = build_facets(filterset, base)
-    workshops = workshops.annotate(
+def _with_next_sessions(workshops, upcoming):
+    return workshops.annotate(
         next_start=Subquery(upcoming.order_by("start").values("start")[:1]),
         upcoming_count=Coalesce(
             Subquery(
@@ -256,14 +252,65 @@ def catalogue_context(request, *, index_page, now=None):
             0,
         ),
         has_seats=Exists(upcoming.with_free_seats()),
-    ).order_by("next_start", "title")
-    page = Paginator(workshops, PAGE_SIZE).get_page(request.GET.get("page"))
+    )
+
+
+class _ListedPage(Sequence):
+    """The cached count and one page of workshops, shaped for Django's Paginator."""
+
+    def __init__(self, count, workshops):
+        self.length, self.workshops = count, workshops
+
+    def __len__(self):
+        return self.length
+
+    def __getitem__(self, index):
+        return self.workshops  # the Paginator only asks for the page that was fetched
+
+
+def _compute_listing(query, index_page, now):
+    base, upcoming = catalogue_queryset(index_page, now)
+    filterset = WorkshopFilterSet(query, queryset=base, academie=index_page.academie, now=now)
+    valid = filterset.is_valid()
+    workshops = filterset.qs if valid else base.none()
+    ordered = _with_next_sessions(workshops, upcoming).order_by("next_start", "title")
+    page = Paginator(ordered.values_list("pk", flat=True), PAGE_SIZE).get_page(query.get("page"))
+    return {
+        "ids": list(page.object_list),
+        "count": page.paginator.count,
+        "number": page.number,
+        "facets": build_facets(filterset, base),
+        "errors": [] if valid else [(str(f.label), str(e)) for f in filterset.form for e in f.errors],
+    }
+
+
+def catalogue_context(request, *, index_page, now=None):
+    """What the catalogue template shows: the filter form, facets, one page of workshops.
+
+    The filtering and counting are cached (cotraining.catalogue_cache); the page's workshops
+    are then read with their next sessions and seats in one query.
+    """
+    now = now or timezone.now()
+    listing = cached_listing(
+        index_page.pk, request.GET, lambda: _compute_listing(request.GET, index_page, now)
+    )
+    _base, upcoming = catalogue_queryset(index_page, now)
+    found = {
+        workshop.pk: workshop
+        for workshop in _with_next_sessions(
+            WorkshopPage.objects.filter(pk__in=listing["ids"]), upcoming
+        )
+    }
+    workshops = [found[pk] for pk in listing["ids"] if pk in found]
+    page = Paginator(_ListedPage(listing["count"], workshops), PAGE_SIZE).page(listing["number"])
     query = request.GET.copy()
     query.pop("page", None)
     return {
-        "filterset": filterset,
+        # Bound, not validated: the template reads the submitted values back from its form.
+        "filterset": WorkshopFilterSet(request.GET, queryset=WorkshopPage.objects.none()),
+        "filter_errors": listing["errors"],
         "workshops": page,
-        "facets": facets,
+        "facets": listing["facets"],
         "querystring": query.urlencode(),
         "has_filters": bool(query),
     }
