@@ -65,6 +65,9 @@ worker: venv ## A Celery worker (needs CELERY_BROKER_URL)
 beat: venv ## Celery beat (needs CELERY_BROKER_URL)
 	$(VENV)/bin/celery -A cms beat -l info
 
+bench: venv messages-compile ## Measure the catalogue under gunicorn (writes BENCHMARKS.md)
+	$(PY) bench/run.py $(BENCH_ARGS)
+
 lock: ## Re-resolve the pinned versions in a scratch environment
 	rm -rf .lockenv && python3.13 -m venv .lockenv && .lockenv/bin/pip install --quiet ".[dev]"
 	.lockenv/bin/pip freeze --exclude entrepairs | grep -v '^-e' > requirements.lock && rm -rf .lockenv
