@@ -8,7 +8,7 @@ stems the words of a query, so that "numérique" finds "numériques" there too.
 """
 
 import re
-from functools import cache
+from functools import cache, lru_cache
 
 import snowballstemmer
 from django.db import connection
@@ -21,10 +21,14 @@ def _stemmer():
     return snowballstemmer.stemmer("french")
 
 
+@lru_cache(maxsize=100_000)
+def _stem(word):
+    return _stemmer().stemWord(word)
+
+
 def french_stems(text):
     """The Snowball stems of the words of `text`, lower-cased, in order."""
-    words = [word.lower() for word in WORD_RE.findall(text or "")]
-    return " ".join(_stemmer().stemWords(words))
+    return " ".join(_stem(word.lower()) for word in WORD_RE.findall(text or ""))
 
 
 def SearchBackend(params):  # noqa: N802 — the name Wagtail looks up in a backend module

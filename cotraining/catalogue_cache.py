@@ -1,4 +1,4 @@
-"""The catalogue's computed listings (filtering, facet counts, result ids), cached per query.
+"""The catalogue's listings (filters, facet counts, a page of results), cached per query.
 
 With thousands of workshops the facet counts cost tens of SQL milliseconds per request, for
 answers that change only when a workshop, a session or an enrolment does. Each listing is cached
@@ -45,10 +45,11 @@ def listing_key(index_page_id, query):
     return f"catalogue:{catalogue_version()}:{index_page_id}:{get_language()}:{digest}"
 
 
-def cached_listing(index_page_id, query, compute):
+def cached_fragment(index_page_id, query, render):
+    """The catalogue HTML for this query: from the cache, or rendered and kept."""
     key = listing_key(index_page_id, query)
-    listing = cache.get(key)
-    if listing is None:
-        listing = compute()
-        cache.set(key, listing, CACHE_SECONDS)
-    return listing
+    html = cache.get(key)
+    if html is None:
+        html = render()
+        cache.set(key, html, CACHE_SECONDS)
+    return html

@@ -360,7 +360,11 @@ class Session(models.Model):
         verbose_name = _("séance")
         verbose_name_plural = _("séances")
         ordering = ["start"]
-        indexes = [models.Index(fields=["status", "start"], name="session_status_start")]
+        indexes = [
+            models.Index(fields=["status", "start"], name="session_status_start"),
+            # A workshop's upcoming sessions: the catalogue's EXISTS and next-session lookups.
+            models.Index(fields=["workshop", "status", "start"], name="session_workshop_upcoming"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(end__gt=F("start")),

@@ -1,5 +1,7 @@
 """The public catalogue: facets and counts, French search, visibility, constant query counts."""
 
+import html
+import re
 from datetime import timedelta
 
 import pytest
@@ -48,7 +50,11 @@ def offer(
 
 
 def titles(response):
-    return [w.title for w in response.context["workshops"]]
+    """The workshop titles listed, read from the HTML (a cached listing has no context)."""
+    return [html.unescape(t) for t in re.findall(CARD_TITLE, response.content.decode())]
+
+
+CARD_TITLE = r'<h3 class="fr-card__title"><a href="[^"]*">([^<]*)</a></h3>'
 
 
 def facet(response, name):
@@ -198,8 +204,9 @@ def test_the_catalogue_runs_a_constant_number_of_queries(
     assert response.status_code == 200
     with django_assert_max_num_queries(27):
         client.get("/ateliers/?page=2")
-    # The same listing again comes from the cache: only the page's workshops are read.
-    with django_assert_max_num_queries(12):
+    # The same listing again is one cache read: only the site's own queries remain (the bare
+    # page's: site, page route, view restrictions, settings, navigation).
+    with django_assert_max_num_queries(10):
         again = client.get(url)
     assert titles(again) == titles(response)
 

@@ -16,6 +16,7 @@ from wagtail.models import Site
 from cms.demo_content import RESOURCES, RETEX, SESSION_PLANS, WORKSHOPS
 from cms.models import PlatformSettings, ResourcePage, RetexPage
 from cms.setup import ensure_academie_sections, ensure_site
+from cotraining.catalogue_cache import touch_catalogue
 from cotraining.constants import Degree, EnrollmentStatus, EstablishmentType, Modality, Role
 from cotraining.models import (
     Academie,
@@ -84,6 +85,7 @@ class Command(BaseCommand):
             offer = self._offer(academie, workshop_section, schools)
             self._resources(academie, resource_section, offer)
             self._pending_submission(academie, workshop_section)
+            touch_catalogue()  # enrolments were bulk-created: no signal told the catalogue
         self._print(accounts)
 
     def _schools(self):

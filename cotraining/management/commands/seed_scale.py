@@ -24,7 +24,7 @@ from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.contrib.contenttypes.models import ContentType
 from django.core.management.base import BaseCommand, CommandError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.text import slugify
@@ -32,6 +32,7 @@ from taggit.models import Tag
 from wagtail.models import Page, Site
 from wagtail.search.backends import get_search_backend
 
+from cotraining.catalogue_cache import touch_catalogue
 from cotraining.constants import (
     Degree,
     EnrollmentStatus,
@@ -242,6 +243,11 @@ class Command(BaseCommand):
             )
             enrollments = self._step("inscriptions", self._enrollments, sessions)
             self._step("index de recherche", self._index, [page.pk for page in pages])
+            # Bulk inserts send no signals: cached catalogue listings are made obsolete here.
+            touch_catalogue()
+        # Planner statistics: without them SQLite picks poor plans for the catalogue's counts.
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
         self.stdout.write(
             self.style.SUCCESS(
                 f"{len(pages)} ateliers, {len(sessions)} séances, {enrollments} inscriptions "
