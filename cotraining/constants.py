@@ -42,6 +42,17 @@ class AuditAction:
     CANCEL_SESSION = "entrepairs.cancel_session"
     DELETE_SESSION = "entrepairs.delete_session"
     PROVISION_ACADEMIE = "entrepairs.provision_academie"
+    ENROLL = "entrepairs.enroll"
+    CANCEL_ENROLLMENT = "entrepairs.cancel_enrollment"
+    REMOVE_PARTICIPANT = "entrepairs.remove_participant"
+    PROMOTE = "entrepairs.promote_from_waitlist"
+    APPROVE_ENROLLMENT = "entrepairs.approve_enrollment"
+    REFUSE_ENROLLMENT = "entrepairs.refuse_enrollment"
+    RECORD_ATTENDANCE = "entrepairs.record_attendance"
+    CHECK_IN = "entrepairs.check_in"
+    COMPLETE_WORKSHOP = "entrepairs.complete_workshop"
+    WITHDRAW_COMPLETION = "entrepairs.withdraw_completion"
+    RESET_CALENDAR_FEED = "entrepairs.reset_calendar_feed"
 
 
 class Framework(models.TextChoices):
@@ -76,6 +87,49 @@ class SessionStatus(models.TextChoices):
 
 
 class EnrollmentStatus(models.TextChoices):
+    PENDING_APPROVAL = "pending", _("En attente de l'accord hiérarchique")
     CONFIRMED = "confirmed", _("Confirmée")
     WAITLISTED = "waitlisted", _("En liste d'attente")
+    REFUSED = "refused", _("Refusée par la hiérarchie")
     CANCELLED = "cancelled", _("Annulée")
+
+
+# An enrolment still "in play": the person may yet attend (cancel, notify, list).
+ACTIVE_ENROLLMENT_STATUSES = (
+    EnrollmentStatus.PENDING_APPROVAL,
+    EnrollmentStatus.CONFIRMED,
+    EnrollmentStatus.WAITLISTED,
+)
+
+
+class EnrollmentMode(models.TextChoices):
+    PER_SESSION = "session", _("Chaque séance est une occurrence : on s'inscrit à l'une d'elles")
+    COURSE = "course", _("Un parcours en plusieurs dates : on s'inscrit à toutes les séances")
+
+
+class Attendance(models.TextChoices):
+    PRESENT = "present", _("Présent")
+    PARTIAL = "partial", _("Présence partielle")
+    ABSENT = "absent", _("Absent")
+
+
+class NotificationKind(models.TextChoices):
+    CONVOCATION = "convocation", _("Convocation")
+    PROMOTED = "promoted", _("Place libérée : convocation")
+    WAITLISTED = "waitlisted", _("Inscription en liste d'attente")
+    PENDING_APPROVAL = "pending_approval", _("Inscription en attente d'accord")
+    APPROVAL_REQUEST = "approval_request", _("Demande d'accord au supérieur hiérarchique")
+    REFUSED = "refused", _("Inscription refusée par la hiérarchie")
+    ENROLLMENT_CANCELLED = "enrollment_cancelled", _("Inscription annulée")
+    SESSION_CANCELLED = "session_cancelled", _("Séance annulée")
+    SESSION_UPDATED = "session_updated", _("Séance modifiée")
+    REMINDER_DAYS = "reminder_days", _("Rappel quelques jours avant")
+    REMINDER_HOUR = "reminder_hour", _("Rappel une heure avant (lien de visio)")
+    COMPLETED = "completed", _("Atelier validé : attestation disponible")
+
+
+class NotificationStatus(models.TextChoices):
+    PENDING = "pending", _("À envoyer")
+    SENT = "sent", _("Envoyée")
+    FAILED = "failed", _("Échec d'envoi")
+    SKIPPED = "skipped", _("Sans objet (plus d'actualité)")

@@ -41,6 +41,7 @@ ROLE_PERMISSIONS = {
         "cotraining.view_roleassignment",
         "cms.view_contentreport",
         "cms.change_contentreport",
+        "cotraining.view_notification",
     ],
     Role.INDICATOR_READER: [],
     Role.SCHOOL_HEAD: [],
@@ -57,6 +58,7 @@ ROLE_PERMISSIONS = {
         "cotraining.view_roleassignment",
         "cms.view_contentreport",
         "cms.change_contentreport",
+        "cotraining.view_notification",
     ],
 }
 

@@ -18,7 +18,16 @@ from . import services
 from .constants import AuditAction
 from .exceptions import ServiceError
 from .forms import SessionAdminForm
-from .models import Competence, DataImport, Establishment, RoleAssignment, Session, WorkshopPage
+from .models import (
+    Competence,
+    DataImport,
+    Establishment,
+    Notification,
+    RoleAssignment,
+    Session,
+    WorkshopPage,
+)
+from .permissions import coordinated_academies
 
 
 @hooks.register("register_log_actions")
@@ -35,6 +44,19 @@ def register_audit_actions(actions):
     actions.register_action(
         AuditAction.DELETE_SESSION, _("Séance supprimée"), _("Séance supprimée")
     )
+    for action, label in (
+        (AuditAction.ENROLL, _("Inscription")),
+        (AuditAction.CANCEL_ENROLLMENT, _("Inscription annulée")),
+        (AuditAction.REMOVE_PARTICIPANT, _("Participant désinscrit")),
+        (AuditAction.PROMOTE, _("Liste d'attente : place attribuée")),
+        (AuditAction.APPROVE_ENROLLMENT, _("Inscription accordée")),
+        (AuditAction.REFUSE_ENROLLMENT, _("Inscription refusée")),
+        (AuditAction.RECORD_ATTENDANCE, _("Présence relevée")),
+        (AuditAction.CHECK_IN, _("Émargement en ligne")),
+        (AuditAction.COMPLETE_WORKSHOP, _("Atelier validé")),
+        (AuditAction.WITHDRAW_COMPLETION, _("Validation retirée")),
+    ):
+        actions.register_action(action, label, label)
     actions.register_action(
         AuditAction.PROVISION_ACADEMIE,
         _("Espace d'académie préparé"),
@@ -101,6 +123,7 @@ class ReadOnlyRecordPermissionPolicy(NoChangePermissionPolicy):
 register_permission_policy(RoleAssignment, NoChangePermissionPolicy(RoleAssignment))
 register_permission_policy(DataImport, ReadOnlyRecordPermissionPolicy(DataImport))
 register_permission_policy(Competence, ReadOnlyRecordPermissionPolicy(Competence))
+register_permission_policy(Notification, ReadOnlyRecordPermissionPolicy(Notification))
 
 
 class ReadOnlyRecordMixin:
@@ -356,6 +379,52 @@ class SessionViewSet(ModelViewSet):
             *super().get_urlpatterns(),
             path("cancel/<int:pk>/", cancel_session_view, name="cancel"),
         ]
+
+
+class NotificationIndexView(generic.IndexView):
+    """Coordinators see the emails of their académie's sessions; failures first to act on."""
+
+    def get_base_queryset(self):
+        queryset = super().get_base_queryset().select_related(
+            "recipient", "enrollment__session__workshop"
+        )
+        user = self.request.user
+        if user.is_superuser:
+            return queryset
+        return queryset.filter(
+            enrollment__session__workshop__academie__in=coordinated_academies(user)
+        )
+
+
+class NotificationViewSet(ReadOnlyRecordMixin, ModelViewSet):
+    """Emails owed about enrolments: sent, pending a retry, or failed after every attempt."""
+
+    model = Notification
+    index_view_class = NotificationIndexView
+    icon = "mail"
+    menu_label = _("Envois de courriels")
+    add_to_admin_menu = True
+    menu_order = 220
+    list_display = ["kind", "recipient", "enrollment", "status", "attempts", "created_at", "sent_at"]
+    list_filter = ["status", "kind"]
+    search_fields = ["recipient__email", "recipient__last_name"]
+    ordering = ["-created_at"]
+    form_fields = ["status"]
+    inspect_view_fields = [
+        "kind",
+        "recipient",
+        "enrollment",
+        "status",
+        "attempts",
+        "last_error",
+        "created_at",
+        "sent_at",
+    ]
+
+
+@hooks.register("register_admin_viewset")
+def register_notification_viewset():
+    return NotificationViewSet("notifications", url_prefix="envois")
 
 
 @hooks.register("before_delete_page")

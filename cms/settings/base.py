@@ -31,6 +31,7 @@ INSTALLED_APPS = [
     "dsfr",
     "django_filters",
     "widget_tweaks",
+    "django_htmx",
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
     "wagtail.contrib.settings",
@@ -65,6 +66,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
@@ -87,6 +89,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "wagtail.contrib.settings.context_processors.settings",
                 "cms.context_processors.site_config",
+                "cotraining.context_processors.roles",
             ],
         },
     },
@@ -204,6 +207,16 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE = {
     # A heartbeat: the worker records when it last ran, /health/ reports it.
     "heartbeat": {"task": "cms.tasks.record_heartbeat", "schedule": crontab(minute="*/5")},
+    # Reminders before sessions, and emails whose earlier attempts failed. Both are idempotent:
+    # beat firing twice, or two beats, never sends an email twice (cotraining.models.Notification).
+    "send-due-reminders": {
+        "task": "cotraining.tasks.send_due_reminders",
+        "schedule": crontab(minute="*/5"),
+    },
+    "retry-pending-notifications": {
+        "task": "cotraining.tasks.retry_pending_notifications",
+        "schedule": crontab(minute="*/15"),
+    },
 }
 
 # --- Wagtail ----------------------------------------------------
@@ -235,6 +248,17 @@ WAGTAILADMIN_PERMITTED_LANGUAGES = LANGUAGES
 DSFR_MARK_OPTIONAL_FIELDS = True
 
 # --- Product settings -------------------------------------------
+# Enrolment: reminder N days before a session, and one hour before a remote one (with the link).
+REMINDER_DAYS_BEFORE = env.int("REMINDER_DAYS_BEFORE", default=2)
+REMINDER_REMOTE_MINUTES_BEFORE = 60
+# An email is tried this many times (with backoff) before it is shown as failed to coordinators.
+NOTIFICATION_MAX_ATTEMPTS = env.int("NOTIFICATION_MAX_ATTEMPTS", default=5)
+# Self check-in: the code changes every CHECKIN_CODE_SECONDS; the previous and next codes are
+# accepted too (clock differences); check-in opens a little before the start and closes a little
+# after the end.
+CHECKIN_CODE_SECONDS = 30
+CHECKIN_OPENS_MINUTES_BEFORE = 30
+CHECKIN_CLOSES_MINUTES_AFTER = 30
 DEMO_PASSWORD = env("DEMO_PASSWORD", default="entrepairs-demo")
 IS_PRODUCTION = False
 
@@ -247,5 +271,8 @@ LOGGING = {
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
         "django_tasks": {"level": "WARNING"},
+        # WeasyPrint logs each rendering step at INFO; fontTools each font subset.
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
     },
 }

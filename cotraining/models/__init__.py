@@ -12,8 +12,8 @@ from .people import (
     Sector,
     User,
 )
+from .enrollments import CalendarFeed, Completion, Enrollment, Notification
 from .workshops import (
-    Enrollment,
     Session,
     WorkshopIndexPage,
     WorkshopPage,
@@ -24,12 +24,15 @@ from .workshops import (
 __all__ = [
     "Academie",
     "AcademieGroup",
+    "CalendarFeed",
+    "Completion",
     "Competence",
     "DataImport",
     "Departement",
     "Discipline",
     "Enrollment",
     "Establishment",
+    "Notification",
     "RoleAssignment",
     "Sector",
     "Session",

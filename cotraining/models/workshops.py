@@ -10,7 +10,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Count, Exists, F, OuterRef, Q
 from django.utils import timezone
@@ -33,6 +33,7 @@ from wagtail.search import index
 from ..blocks import WorkshopBodyBlock
 from ..constants import (
     Degree,
+    EnrollmentMode,
     EnrollmentStatus,
     Modality,
     Role,
@@ -216,6 +217,21 @@ class WorkshopPage(Page):
         default=False,
         help_text=_("L'inscription doit être validée par le chef d'établissement ou l'IEN."),
     )
+    enrollment_mode = models.CharField(
+        _("inscription"),
+        max_length=10,
+        choices=EnrollmentMode.choices,
+        default=EnrollmentMode.PER_SESSION,
+    )
+    completion_threshold = models.PositiveSmallIntegerField(
+        _("présence requise pour valider (%)"),
+        default=100,
+        validators=[MinValueValidator(1), MaxValueValidator(100)],
+        help_text=_(
+            "Parcours en plusieurs dates : part des séances à suivre pour valider l'atelier "
+            "(100 : toutes)."
+        ),
+    )
 
     base_form_class = WorkshopPageForm
     parent_page_types = ["cotraining.WorkshopIndexPage"]
@@ -243,6 +259,10 @@ class WorkshopPage(Page):
                 FieldPanel("approval_required"),
             ],
             heading=_("Territoire et formateurs"),
+        ),
+        MultiFieldPanel(
+            [FieldPanel("enrollment_mode"), FieldPanel("completion_threshold")],
+            heading=_("Inscription et validation"),
         ),
         MultiFieldPanel(
             [
@@ -284,9 +304,12 @@ class WorkshopPage(Page):
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
-        context["sessions"] = (
-            self.sessions.select_related("establishment").with_seats().order_by("start")
-        )
+        sessions = list(self.sessions.select_related("establishment").with_seats().order_by("start"))
+        mine = self._enrollments_of(request.user)
+        for session in sessions:
+            session.mine = mine.get(session.pk)  # the visitor's enrolment, if any
+        context["sessions"] = sessions
+        context["enrolled"] = any(e.is_active for e in mine.values())
         context["trainers"] = self.trainers.all()
         context["competences"] = self.competences.all()
         context["disciplines"] = self.disciplines.all()
@@ -294,6 +317,15 @@ class WorkshopPage(Page):
         context["tags"] = self.tags.all()
         context["now"] = timezone.now()
         return context
+
+    def _enrollments_of(self, user):
+        """The visitor's own enrolments on this workshop's sessions, by session id."""
+        if not user.is_authenticated:
+            return {}
+        from .enrollments import Enrollment  # defined after this module
+
+        rows = Enrollment.objects.filter(user=user, session__workshop=self).with_waitlist_position()
+        return {row.session_id: row for row in rows}
 
 
 class SessionQuerySet(models.QuerySet):
@@ -351,6 +383,10 @@ class Session(models.Model):
         _("statut"), max_length=20, choices=SessionStatus.choices, default=SessionStatus.SCHEDULED
     )
     cancellation_reason = models.CharField(_("motif d'annulation"), max_length=255, blank=True)
+    # iCalendar SEQUENCE: raised whenever what an invitation says (time, place, link) changes.
+    ical_sequence = models.PositiveIntegerField(_("version de l'invitation"), default=0)
+    # Seed of the rotating check-in code (TOTP); created the first time the code is shown.
+    checkin_secret = models.CharField(max_length=32, blank=True, editable=False)
     created_at = models.DateTimeField(_("créée le"), auto_now_add=True)
     updated_at = models.DateTimeField(_("modifiée le"), auto_now=True)
 
@@ -435,47 +471,18 @@ class Session(models.Model):
         return self.end - self.start
 
     @property
+    def is_remote(self):
+        return self.modality in (Modality.REMOTE, Modality.HYBRID)
+
+    @property
+    def hours(self):
+        """Length in hours, as attendance counts it."""
+        return Decimal(self.duration.total_seconds() / 3600).quantize(Decimal("0.01"))
+
+    @property
     def venue(self):
         parts = [str(self.establishment) if self.establishment_id else "", self.address, self.room]
         return " — ".join(p for p in parts if p)
-
-
-class Enrollment(models.Model):
-    """A person's place on a session: confirmed, on the waiting list, or cancelled.
-
-    The enrolment services (capacity, waiting list, convocation) come with the enrolment issue;
-    the table exists now because seats left and the deletion rule of sessions depend on it.
-    """
-
-    session = models.ForeignKey(
-        Session, on_delete=models.PROTECT, related_name="enrollments", verbose_name=_("séance")
-    )
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.CASCADE,
-        related_name="enrollments",
-        verbose_name=_("personne"),
-    )
-    status = models.CharField(
-        _("statut"),
-        max_length=20,
-        choices=EnrollmentStatus.choices,
-        default=EnrollmentStatus.CONFIRMED,
-    )
-    created_at = models.DateTimeField(_("inscrit le"), auto_now_add=True)
-    updated_at = models.DateTimeField(_("modifiée le"), auto_now=True)
-
-    class Meta:
-        verbose_name = _("inscription")
-        verbose_name_plural = _("inscriptions")
-        ordering = ["created_at"]
-        constraints = [
-            models.UniqueConstraint(fields=["session", "user"], name="enrollment_unique_person")
-        ]
-        indexes = [models.Index(fields=["session", "status"], name="enrollment_session_status")]
-
-    def __str__(self):
-        return f"{self.user} — {self.session}"
 
 
 def upcoming_session_exists(now=None):

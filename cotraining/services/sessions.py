@@ -4,9 +4,13 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 from wagtail.log_actions import log
 
-from ..constants import AuditAction, SessionStatus
+from ..constants import AuditAction, NotificationKind, SessionStatus
 from ..exceptions import ServiceError
 from ..models import Session
+from .enrollments import notify_session_change, promote_waitlist
+
+# What a calendar invitation says: changing one of these sends everyone an updated invitation.
+INVITATION_FIELDS = ("start", "end", "modality", "establishment_id", "address", "room", "visio_url")
 
 SESSION_FIELDS = (
     "workshop",
@@ -36,10 +40,19 @@ def save_session(*, session=None, by=None, **values):
     session = session or Session()
     if not creating and session.is_cancelled:
         raise ServiceError("session_cancelled", _("Une séance annulée ne peut plus être modifiée."))
+    before = None if creating else {name: getattr(session, name) for name in INVITATION_FIELDS}
     for name, value in values.items():
         setattr(session, name, value)
     session.full_clean()
     with transaction.atomic():
+        if not creating:
+            # Lock before counting seats: a capacity change and enrolments never interleave.
+            Session.objects.select_for_update().filter(pk=session.pk).first()
+        changed = before is not None and any(
+            getattr(session, name) != value for name, value in before.items()
+        )
+        if changed:
+            session.ical_sequence += 1
         session.save()
         log(
             session,
@@ -47,19 +60,26 @@ def save_session(*, session=None, by=None, **values):
             user=by,
             data={"workshop": session.workshop_id},
         )
+        if not creating:
+            promote_waitlist(session=session, by=by)  # capacity raised: the next in line get in
+        if changed:
+            notify_session_change(session=session, kind=NotificationKind.SESSION_UPDATED)
     return session
 
 
 def cancel_session(*, session, reason="", by=None):
-    """Cancel a session: it stays listed as cancelled, with its enrolments. Idempotent."""
+    """Cancel a session: it stays listed as cancelled, with its enrolments, and everyone enrolled
+    or waiting is told (with an iCal CANCEL). Idempotent."""
     with transaction.atomic():
         session = Session.objects.select_for_update().get(pk=session.pk)
         if session.is_cancelled:
             return session
         session.status = SessionStatus.CANCELLED
         session.cancellation_reason = reason
-        session.save(update_fields=["status", "cancellation_reason", "updated_at"])
+        session.ical_sequence += 1
+        session.save(update_fields=["status", "cancellation_reason", "ical_sequence", "updated_at"])
         log(session, AuditAction.CANCEL_SESSION, user=by, data={"reason": reason})
+        notify_session_change(session=session, kind=NotificationKind.SESSION_CANCELLED)
     return session
 
 

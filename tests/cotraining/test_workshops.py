@@ -127,7 +127,10 @@ def test_seats_left_count_confirmed_enrolments_only(workshop):
     session = make_session(workshop, capacity=3)
     Enrollment.objects.create(session=session, user=UserFactory())
     Enrollment.objects.create(
-        session=session, user=UserFactory(), status=EnrollmentStatus.WAITLISTED
+        session=session,
+        user=UserFactory(),
+        status=EnrollmentStatus.WAITLISTED,
+        waitlisted_at=timezone.now(),
     )
     annotated = Session.objects.with_seats().get(pk=session.pk)
     assert (annotated.confirmed, annotated.seats_left) == (1, 2)
@@ -156,6 +159,8 @@ def workshop_form(section, user, **data):
         "theme": "enseigner",
         "modality": "presentiel",
         "duration_hours": "3",
+        "enrollment_mode": "session",
+        "completion_threshold": "100",
         "academie": str(section.academie_id),
         "body-count": "0",
         **data,

@@ -483,6 +483,7 @@ class Command(BaseCommand):
         """Half the sessions have people: some full with a waiting list, a few cancellations."""
         rng = self.rng
         rows = []
+        now = timezone.now()
         for session in sessions:
             if rng.random() < 0.5:
                 continue
@@ -498,7 +499,12 @@ class Command(BaseCommand):
                 + [EnrollmentStatus.CANCELLED] * cancelled
             )
             rows += [
-                Enrollment(session_id=session.pk, user_id=user, status=status)
+                Enrollment(
+                    session_id=session.pk,
+                    user_id=user,
+                    status=status,
+                    waitlisted_at=now if status == EnrollmentStatus.WAITLISTED else None,
+                )
                 for user, status in zip(people, statuses, strict=False)
             ]
         Enrollment.objects.bulk_create(rows, batch_size=BATCH * 2)

@@ -3,8 +3,8 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
-from . import services
-from .forms import ProfileForm
+from .. import services
+from ..forms import ProfileForm
 
 
 @login_required

@@ -1,0 +1,62 @@
+"""Who may act on which sessions and enrolments: object-level rules, as querysets.
+
+Visibility is enforced in the queryset, so a list can never show what a single-object view would
+refuse: views call these and 404 on anything outside them.
+"""
+
+from django.db.models import Q
+
+from .constants import EnrollmentStatus, Role
+from .models import Enrollment, RoleAssignment, Session
+
+
+def has_role(user, role):
+    if not user.is_authenticated:
+        return False
+    return user.role_assignments.filter(role=role).exists()
+
+
+def coordinated_academies(user):
+    """Ids of the académies a person coordinates."""
+    return RoleAssignment.objects.filter(
+        user=user, role=Role.COORDINATOR, academie__isnull=False
+    ).values("academie")
+
+
+def managed_sessions(user):
+    """Sessions a person runs: trainer of the workshop, coordinator of its académie, or admin."""
+    if not user.is_authenticated:
+        return Session.objects.none()
+    if user.is_superuser:
+        return Session.objects.all()
+    return Session.objects.filter(
+        Q(workshop__trainers=user) | Q(workshop__academie__in=coordinated_academies(user))
+    ).distinct()
+
+
+def can_manage_session(user, session):
+    return managed_sessions(user).filter(pk=session.pk).exists()
+
+
+def approvable_enrollments(user):
+    """Enrolments waiting for this person's approval.
+
+    The line manager is the head of the teacher's establishment; the académie's coordinators
+    decide too, so that a school without a head on the platform never blocks anyone.
+    """
+    if not user.is_authenticated:
+        return Enrollment.objects.none()
+    pending = Enrollment.objects.filter(status=EnrollmentStatus.PENDING_APPROVAL)
+    if user.is_superuser:
+        return pending
+    headed = RoleAssignment.objects.filter(
+        user=user, role=Role.SCHOOL_HEAD, establishment__isnull=False
+    ).values("establishment")
+    return pending.filter(
+        Q(user__establishment__in=headed)
+        | Q(session__workshop__academie__in=coordinated_academies(user))
+    ).exclude(user=user)
+
+
+def can_decide(user, enrollment):
+    return approvable_enrollments(user).filter(pk=enrollment.pk).exists()

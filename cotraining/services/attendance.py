@@ -1,0 +1,220 @@
+"""Attendance (émargement), self check-in with a rotating code, and workshop completion."""
+
+from datetime import timedelta
+from decimal import Decimal, InvalidOperation
+
+import pyotp
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from wagtail.log_actions import log
+
+from ..constants import Attendance, AuditAction, EnrollmentMode, EnrollmentStatus, NotificationKind
+from ..exceptions import ServiceError
+from ..models import Completion, Enrollment, Session
+from ..signals import completion_withdrawn, workshop_completed
+from .notifications import queue_notification
+
+
+def school_year_of(moment):
+    """The French school year a date falls in: from 1 September to 31 August."""
+    local = timezone.localtime(moment)
+    first = local.year if local.month >= 9 else local.year - 1
+    return f"{first}-{first + 1}"
+
+
+# --- Check-in code --------------------------------------------------------------------------
+
+
+def _totp(session):
+    return pyotp.TOTP(session.checkin_secret, interval=settings.CHECKIN_CODE_SECONDS, digits=6)
+
+
+def checkin_window(session):
+    opens = session.start - timedelta(minutes=settings.CHECKIN_OPENS_MINUTES_BEFORE)
+    closes = session.end + timedelta(minutes=settings.CHECKIN_CLOSES_MINUTES_AFTER)
+    return opens, closes
+
+
+def checkin_is_open(session, now=None):
+    opens, closes = checkin_window(session)
+    return not session.is_cancelled and opens <= (now or timezone.now()) <= closes
+
+
+def checkin_code(*, session, now=None):
+    """The code to show now (changes every CHECKIN_CODE_SECONDS). Creates the session's secret
+    the first time, under a lock so that two trainers' screens show the same code."""
+    if not session.checkin_secret:
+        with transaction.atomic():
+            locked = Session.objects.select_for_update().get(pk=session.pk)
+            if not locked.checkin_secret:
+                locked.checkin_secret = pyotp.random_base32()
+                locked.save(update_fields=["checkin_secret"])
+            session.checkin_secret = locked.checkin_secret
+    return _totp(session).at(now or timezone.now())
+
+
+def check_in(*, user, code, session=None, now=None):
+    """A participant checks in with the code on the trainer's screen (or the QR code's link).
+
+    Accepted only from a confirmed participant, while check-in is open, with the current code or
+    the one just before or after it (clocks differ a little). A repeat is a no-op.
+    """
+    now = now or timezone.now()
+    code = "".join(ch for ch in str(code) if ch.isdigit())
+    enrollments = Enrollment.objects.filter(
+        user=user, status=EnrollmentStatus.CONFIRMED
+    ).select_related("session__workshop")
+    if session is not None:
+        enrollments = enrollments.filter(session=session)
+    open_now = [e for e in enrollments if checkin_is_open(e.session, now)]
+    if not open_now:
+        if session is not None and not enrollments.exists():
+            raise ServiceError(
+                "not_enrolled", _("Vous n'êtes pas inscrit(e) à cette séance : pas d'émargement.")
+            )
+        raise ServiceError(
+            "checkin_closed",
+            _("Aucune de vos séances n'est ouverte à l'émargement en ce moment."),
+        )
+    for enrollment in open_now:
+        secret = enrollment.session.checkin_secret  # none yet: no code was ever shown
+        if secret and _totp(enrollment.session).verify(code, for_time=now, valid_window=1):
+            break
+    else:
+        raise ServiceError(
+            "bad_code", _("Ce code n'est pas (ou plus) valable : saisissez le code affiché.")
+        )
+    with transaction.atomic():
+        enrollment = Enrollment.objects.select_for_update().get(pk=enrollment.pk)
+        if enrollment.attended:
+            return enrollment
+        enrollment.checked_in_at = now
+        _set_attendance(enrollment, Attendance.PRESENT, enrollment.session.hours, by=user, now=now)
+        log(enrollment, AuditAction.CHECK_IN, user=user)
+        evaluate_completion(user=user, workshop=enrollment.session.workshop)
+    return enrollment
+
+
+# --- Attendance sheet -----------------------------------------------------------------------
+
+
+def _set_attendance(enrollment, attendance, hours, *, by, now):
+    enrollment.attendance = attendance
+    enrollment.hours_attended = hours
+    enrollment.attendance_recorded_by = by
+    enrollment.attendance_recorded_at = now
+    enrollment.save()
+
+
+def _parse_hours(value):
+    try:
+        return Decimal(str(value).replace(",", ".")).quantize(Decimal("0.01"))
+    except (InvalidOperation, ValueError):
+        return None
+
+
+def record_attendance(*, enrollment, attendance, hours=None, by):
+    """The trainer marks a participant present, partly present (with the hours) or absent.
+
+    Corrections are allowed at any time after the start; each is logged, and completion is
+    worked out again (it may be awarded, or withdrawn if attendance was corrected down).
+    """
+    now = timezone.now()
+    with transaction.atomic():
+        enrollment = (
+            Enrollment.objects.select_for_update(of=("self",))
+            .select_related("session__workshop", "user")
+            .get(pk=enrollment.pk)
+        )
+        session = enrollment.session
+        if enrollment.status != EnrollmentStatus.CONFIRMED:
+            raise ServiceError(
+                "not_confirmed", _("Seules les personnes inscrites (confirmées) sont émargées.")
+            )
+        if session.is_cancelled:
+            raise ServiceError("session_cancelled", _("Cette séance est annulée."))
+        if now < checkin_window(session)[0]:
+            raise ServiceError(
+                "session_not_started",
+                _("La présence se relève à partir du début de la séance."),
+            )
+        if attendance not in Attendance.values:
+            raise ServiceError("bad_attendance", _("Choisissez présent, partiel ou absent."))
+        if attendance == Attendance.PRESENT:
+            hours = session.hours
+        elif attendance == Attendance.ABSENT:
+            hours = Decimal(0)
+        else:
+            hours = _parse_hours(hours)
+            if hours is None or not (0 < hours < session.hours):
+                raise ServiceError(
+                    "bad_hours",
+                    _("Présence partielle : indiquez des heures entre 0 et %(max)s.")
+                    % {"max": f"{session.hours.normalize():f}".replace(".", ",")},
+                )
+        _set_attendance(enrollment, attendance, hours, by=by, now=now)
+        log(
+            enrollment,
+            AuditAction.RECORD_ATTENDANCE,
+            user=by,
+            data={"attendance": attendance, "hours": str(hours)},
+        )
+        evaluate_completion(user=enrollment.user, workshop=session.workshop, by=by)
+    return enrollment
+
+
+# --- Completion -----------------------------------------------------------------------------
+
+
+def evaluate_completion(*, user, workshop, by=None):
+    """Award, update or withdraw a person's completion of a workshop from their attendance.
+
+    One session of its dates suffices for a workshop whose sessions are occurrences; a course
+    over several dates needs the workshop's share (completion_threshold %) of its sessions that
+    were not cancelled. The rest of the platform hears of it after commit, through signals.
+    """
+    attended = Enrollment.objects.filter(
+        user=user,
+        session__workshop=workshop,
+        status=EnrollmentStatus.CONFIRMED,
+        attendance__in=[Attendance.PRESENT, Attendance.PARTIAL],
+    ).exclude(session__status="cancelled")
+    totals = attended.aggregate(hours=Sum("hours_attended"))
+    count = attended.count()
+    if workshop.enrollment_mode == EnrollmentMode.COURSE:
+        held = workshop.sessions.exclude(status="cancelled").count()
+        complete = held > 0 and count * 100 >= workshop.completion_threshold * held
+    else:
+        complete = count > 0
+    existing = Completion.objects.filter(user=user, workshop=workshop).first()
+    if not complete:
+        if existing:
+            existing.delete()
+            log(workshop, AuditAction.WITHDRAW_COMPLETION, user=by, data={"user": user.pk})
+            transaction.on_commit(
+                lambda: completion_withdrawn.send(sender=Completion, user=user, workshop=workshop)
+            )
+        return None
+    last = attended.order_by("-session__start").select_related("session").first()
+    values = {
+        "hours": totals["hours"] or Decimal(0),
+        "sessions_attended": count,
+        "school_year": school_year_of(last.session.start),
+    }
+    if existing:
+        for name, value in values.items():
+            setattr(existing, name, value)
+        existing.save()
+        return existing
+    completion = Completion.objects.create(
+        user=user, workshop=workshop, completed_at=timezone.now(), **values
+    )
+    log(workshop, AuditAction.COMPLETE_WORKSHOP, user=by, data={"user": user.pk})
+    queue_notification(enrollment=last, kind=NotificationKind.COMPLETED, key=str(completion.pk))
+    transaction.on_commit(
+        lambda: workshop_completed.send(sender=Completion, completion=completion)
+    )
+    return completion

@@ -1,0 +1,217 @@
+"""Emails owed to people about their enrolments: recorded once, sent once, retried, visible.
+
+A `Notification` row is written in the same transaction as the change it reports, and a task is
+enqueued when that transaction commits. Sending locks the row and checks it was not sent already,
+so beat firing twice, a worker retrying or two workers racing still send one email.
+"""
+
+import logging
+import smtplib
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.mail import EmailMessage
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+
+from ..constants import (
+    EnrollmentStatus,
+    Modality,
+    NotificationKind,
+    NotificationStatus,
+    SessionStatus,
+)
+from ..models import Enrollment, Notification
+
+logger = logging.getLogger(__name__)
+
+# Kinds whose email carries the convocation PDF and a calendar invitation (METHOD:REQUEST).
+WITH_CONVOCATION = {
+    NotificationKind.CONVOCATION,
+    NotificationKind.PROMOTED,
+    NotificationKind.SESSION_UPDATED,
+}
+# Kinds whose email carries a calendar CANCEL for the session.
+WITH_CANCEL = {NotificationKind.ENROLLMENT_CANCELLED, NotificationKind.SESSION_CANCELLED}
+# Reminders lose their point once the person is no longer expected or the session has begun.
+REMINDERS = {NotificationKind.REMINDER_DAYS, NotificationKind.REMINDER_HOUR}
+
+
+def queue_notification(*, enrollment, kind, key="", recipient=None):
+    """Record that an email is owed and send it once the current transaction commits.
+
+    Idempotent: the same (enrolment, recipient, kind, key) is recorded and sent once.
+    """
+    from ..tasks import deliver_notification
+
+    recipient = recipient or enrollment.user
+    try:
+        with transaction.atomic():
+            notification, created = Notification.objects.get_or_create(
+                enrollment=enrollment, recipient=recipient, kind=kind, key=key
+            )
+    except IntegrityError:  # a concurrent call recorded it first
+        return None
+    if created:
+        transaction.on_commit(lambda: deliver_notification.delay(notification.pk))
+    return notification
+
+
+def _still_relevant(notification):
+    enrollment = notification.enrollment
+    session = enrollment.session
+    if notification.kind in REMINDERS:
+        return (
+            enrollment.status == EnrollmentStatus.CONFIRMED
+            and session.status == SessionStatus.SCHEDULED
+            and session.start > timezone.now()
+        )
+    if notification.kind == NotificationKind.APPROVAL_REQUEST:
+        return enrollment.status == EnrollmentStatus.PENDING_APPROVAL
+    return True
+
+
+def build_message(notification) -> EmailMessage:
+    """The email for a notification: subject and body from templates, documents attached."""
+    from ..calendar import session_invitation
+    from ..documents import convocation_pdf
+
+    enrollment = notification.enrollment
+    session = enrollment.session
+    context = {
+        "notification": notification,
+        "enrollment": enrollment,
+        "session": session,
+        "workshop": session.workshop,
+        "recipient": notification.recipient,
+        "person": enrollment.user,
+        "site_url": settings.WAGTAILADMIN_BASE_URL.rstrip("/"),
+        "show_visio": enrollment.status == EnrollmentStatus.CONFIRMED,
+    }
+    template = f"cotraining/email/{notification.kind}"
+    subject = " ".join(render_to_string(f"{template}_subject.txt", context).split())
+    body = render_to_string(f"{template}.txt", context)
+    message = EmailMessage(
+        subject=f"[Entrepairs] {subject}",
+        body=body,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[notification.recipient.email],
+    )
+    if notification.kind in WITH_CONVOCATION:
+        message.attach("convocation.pdf", convocation_pdf(enrollment), "application/pdf")
+        message.attach(
+            "invitation.ics",
+            session_invitation(session, method="REQUEST", attendee=enrollment.user),
+            "text/calendar; method=REQUEST",
+        )
+    elif notification.kind in WITH_CANCEL:
+        message.attach(
+            "annulation.ics",
+            session_invitation(session, method="CANCEL", attendee=enrollment.user),
+            "text/calendar; method=CANCEL",
+        )
+    return message
+
+
+def deliver_notification(*, notification_id):
+    """Send one owed email, at most once. Returns the notification's status afterwards
+    (PENDING means: failed this time, try again later), or None when the row is gone."""
+    with transaction.atomic():
+        notification = (
+            Notification.objects.select_for_update(of=("self",))
+            .select_related(
+                "recipient",
+                "enrollment__user__establishment",
+                "enrollment__session__workshop__academie",
+                "enrollment__session__establishment",
+            )
+            .filter(pk=notification_id)
+            .first()
+        )
+        if notification is None or notification.status in (
+            NotificationStatus.SENT,
+            NotificationStatus.SKIPPED,
+        ):
+            return notification and notification.status
+        if not _still_relevant(notification):
+            notification.status = NotificationStatus.SKIPPED
+            notification.save(update_fields=["status"])
+            return notification.status
+        notification.attempts += 1
+        try:
+            with translation.override(settings.LANGUAGE_CODE):
+                build_message(notification).send()
+        except (OSError, smtplib.SMTPException) as exc:
+            logger.warning("Email %s failed (attempt %s): %s", notification.pk, notification.attempts, exc)
+            notification.last_error = f"{type(exc).__name__}: {exc}"[:2000]
+            notification.status = (
+                NotificationStatus.FAILED
+                if notification.attempts >= settings.NOTIFICATION_MAX_ATTEMPTS
+                else NotificationStatus.PENDING
+            )
+        else:
+            notification.status = NotificationStatus.SENT
+            notification.sent_at = timezone.now()
+            notification.last_error = ""
+        notification.save(update_fields=["status", "attempts", "last_error", "sent_at"])
+        return notification.status
+
+
+def queue_due_reminders(*, now=None):
+    """Record the reminders that are due and enqueue them (run by beat every few minutes).
+
+    Reminders are keyed by the session's start: if a session moves, a new reminder is due for
+    the new date; if beat runs twice, the second run finds every row already there.
+    """
+    now = now or timezone.now()
+    confirmed = Enrollment.objects.filter(
+        status=EnrollmentStatus.CONFIRMED,
+        session__status=SessionStatus.SCHEDULED,
+        session__start__gt=now,
+    ).select_related("session", "user")
+    days = confirmed.filter(
+        session__start__lte=now + timedelta(days=settings.REMINDER_DAYS_BEFORE)
+    ).exclude(
+        # Confirmed less than a day before: the convocation is the reminder.
+        confirmed_at__gt=now - timedelta(days=1),
+        confirmed_at__isnull=False,
+    )
+    hour = confirmed.filter(
+        session__modality__in=[Modality.REMOTE, Modality.HYBRID],
+        session__start__lte=now + timedelta(minutes=settings.REMINDER_REMOTE_MINUTES_BEFORE),
+    )
+    queued = 0
+    for kind, enrollments in (
+        (NotificationKind.REMINDER_DAYS, days),
+        (NotificationKind.REMINDER_HOUR, hour),
+    ):
+        already = Notification.objects.filter(kind=kind).filter(
+            Q(enrollment__in=enrollments)
+        )
+        sent_keys = set(already.values_list("enrollment_id", "key"))
+        for enrollment in enrollments:
+            key = enrollment.session.start.isoformat()
+            if (enrollment.pk, key) in sent_keys:
+                continue
+            with transaction.atomic():
+                if queue_notification(enrollment=enrollment, kind=kind, key=key):
+                    queued += 1
+    return queued
+
+
+def retry_pending_notifications(*, now=None):
+    """Enqueue again the emails still pending a while after they were recorded: those whose
+    attempt failed, and any whose task was lost (a worker killed, eager mode's single try)."""
+    from ..tasks import deliver_notification
+
+    now = now or timezone.now()
+    ids = list(
+        Notification.objects.due()
+        .filter(created_at__lte=now - timedelta(minutes=10))
+        .values_list("pk", flat=True)[:500]
+    )
+    for pk in ids:
+        deliver_notification.delay(pk)
+    return len(ids)

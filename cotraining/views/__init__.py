@@ -1,0 +1,1 @@
+"""Public views of the co-training layer, one module per audience."""
