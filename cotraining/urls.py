@@ -10,9 +10,7 @@ urlpatterns = [
     path("inscription/seance/<int:pk>/", participants.enroll_session, name="enroll_session"),
     path("inscription/<int:pk>/annuler/", participants.cancel, name="cancel_enrollment"),
     path("mon-parcours/", participants.my_journey, name="my_journey"),
-    path(
-        "mon-parcours/convocation/<int:pk>.pdf", participants.convocation, name="convocation"
-    ),
+    path("mon-parcours/convocation/<int:pk>.pdf", participants.convocation, name="convocation"),
     path("mon-parcours/invitation/<int:pk>.ics", participants.invitation, name="invitation"),
     path("mon-parcours/attestation/<int:pk>.pdf", participants.certificate, name="certificate"),
     path("mon-parcours/agenda/", participants.reset_calendar_feed, name="reset_calendar_feed"),
@@ -43,6 +41,8 @@ urlpatterns = [
         trainers.attendance_sheet_pdf_view,
         name="attendance_sheet_pdf",
     ),
-    path("mes-seances/<int:pk>/participants.csv", trainers.participants_csv, name="participants_csv"),
+    path(
+        "mes-seances/<int:pk>/participants.csv", trainers.participants_csv, name="participants_csv"
+    ),
     path("mes-seances/<int:pk>/code/", trainers.checkin_screen, name="checkin_screen"),
 ]

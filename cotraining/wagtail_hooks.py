@@ -385,8 +385,8 @@ class NotificationIndexView(generic.IndexView):
     """Coordinators see the emails of their académie's sessions; failures first to act on."""
 
     def get_base_queryset(self):
-        queryset = super().get_base_queryset().select_related(
-            "recipient", "enrollment__session__workshop"
+        queryset = (
+            super().get_base_queryset().select_related("recipient", "enrollment__session__workshop")
         )
         user = self.request.user
         if user.is_superuser:
@@ -405,7 +405,15 @@ class NotificationViewSet(ReadOnlyRecordMixin, ModelViewSet):
     menu_label = _("Envois de courriels")
     add_to_admin_menu = True
     menu_order = 220
-    list_display = ["kind", "recipient", "enrollment", "status", "attempts", "created_at", "sent_at"]
+    list_display = [
+        "kind",
+        "recipient",
+        "enrollment",
+        "status",
+        "attempts",
+        "created_at",
+        "sent_at",
+    ]
     list_filter = ["status", "kind"]
     search_fields = ["recipient__email", "recipient__last_name"]
     ordering = ["-created_at"]

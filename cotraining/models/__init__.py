@@ -1,5 +1,6 @@
 """Models of the co-training layer: territory and people, then workshops and their sessions."""
 
+from .enrollments import CalendarFeed, Completion, Enrollment, Notification
 from .people import (
     Academie,
     AcademieGroup,
@@ -12,7 +13,6 @@ from .people import (
     Sector,
     User,
 )
-from .enrollments import CalendarFeed, Completion, Enrollment, Notification
 from .workshops import (
     Session,
     WorkshopIndexPage,

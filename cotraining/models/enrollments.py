@@ -283,4 +283,3 @@ class CalendarFeed(models.Model):
 
     def __str__(self):
         return str(self.user)
-

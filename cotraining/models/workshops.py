@@ -304,7 +304,9 @@ class WorkshopPage(Page):
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
-        sessions = list(self.sessions.select_related("establishment").with_seats().order_by("start"))
+        sessions = list(
+            self.sessions.select_related("establishment").with_seats().order_by("start")
+        )
         mine = self._enrollments_of(request.user)
         for session in sessions:
             session.mine = mine.get(session.pk)  # the visitor's enrolment, if any

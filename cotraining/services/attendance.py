@@ -214,7 +214,5 @@ def evaluate_completion(*, user, workshop, by=None):
     )
     log(workshop, AuditAction.COMPLETE_WORKSHOP, user=by, data={"user": user.pk})
     queue_notification(enrollment=last, kind=NotificationKind.COMPLETED, key=str(completion.pk))
-    transaction.on_commit(
-        lambda: workshop_completed.send(sender=Completion, completion=completion)
-    )
+    transaction.on_commit(lambda: workshop_completed.send(sender=Completion, completion=completion))
     return completion

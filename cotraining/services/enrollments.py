@@ -64,9 +64,7 @@ def _check_can_enroll(user, session, now):
             % {"date": timezone.localtime(session.enrollment_opens).strftime("%d/%m/%Y %H:%M")},
         )
     if session.enrollment_closes and now >= session.enrollment_closes:
-        raise ServiceError(
-            "enrollment_closed", _("Les inscriptions à cette séance sont closes.")
-        )
+        raise ServiceError("enrollment_closed", _("Les inscriptions à cette séance sont closes."))
     if session.workshop.approval_required and not user.establishment_id:
         raise ServiceError(
             "no_establishment",
@@ -234,11 +232,11 @@ def cancel_enrollment(*, enrollment, by):
         now = timezone.now()
         if session.start <= now:
             raise ServiceError(
-                "session_started", _("La séance a commencé : l'inscription ne peut plus être annulée.")
+                "session_started",
+                _("La séance a commencé : l'inscription ne peut plus être annulée."),
             )
-        if (
-            enrollment.status == EnrollmentStatus.CONFIRMED
-            and now >= cancellation_deadline(session)
+        if enrollment.status == EnrollmentStatus.CONFIRMED and now >= cancellation_deadline(
+            session
         ):
             raise ServiceError(
                 "cancellation_closed",

@@ -144,7 +144,9 @@ def deliver_notification(*, notification_id):
             with translation.override(settings.LANGUAGE_CODE):
                 build_message(notification).send()
         except (OSError, smtplib.SMTPException) as exc:
-            logger.warning("Email %s failed (attempt %s): %s", notification.pk, notification.attempts, exc)
+            logger.warning(
+                "Email %s failed (attempt %s): %s", notification.pk, notification.attempts, exc
+            )
             notification.last_error = f"{type(exc).__name__}: {exc}"[:2000]
             notification.status = (
                 NotificationStatus.FAILED
@@ -187,9 +189,7 @@ def queue_due_reminders(*, now=None):
         (NotificationKind.REMINDER_DAYS, days),
         (NotificationKind.REMINDER_HOUR, hour),
     ):
-        already = Notification.objects.filter(kind=kind).filter(
-            Q(enrollment__in=enrollments)
-        )
+        already = Notification.objects.filter(kind=kind).filter(Q(enrollment__in=enrollments))
         sent_keys = set(already.values_list("enrollment_id", "key"))
         for enrollment in enrollments:
             key = enrollment.session.start.isoformat()

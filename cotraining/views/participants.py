@@ -62,9 +62,7 @@ def enroll_session(request, pk):
     try:
         if workshop.enrollment_mode == EnrollmentMode.COURSE:
             results = services.enroll_in_workshop(user=request.user, workshop=workshop)
-            result = next(
-                (r for r in results if r.enrollment.session_id == session.pk), results[0]
-            )
+            result = next((r for r in results if r.enrollment.session_id == session.pk), results[0])
         else:
             result = services.enroll(user=request.user, session=session)
     except ServiceError as error:
@@ -94,7 +92,7 @@ def cancel(request, pk):
 
 @login_required
 def my_journey(request):
-    """"Mon parcours": what is coming, what is done, hours per school year, certificates."""
+    """ "Mon parcours": what is coming, what is done, hours per school year, certificates."""
     user = request.user
     now = timezone.now()
     enrollments = (
@@ -127,7 +125,8 @@ def my_journey(request):
             "hours_by_year": hours_by_year,
             "total_hours": sum(hours_by_year.values(), Decimal(0)),
             "feed": feed,
-            "feed_url": feed and request.build_absolute_uri(
+            "feed_url": feed
+            and request.build_absolute_uri(
                 reverse("cotraining:calendar_feed", kwargs={"token": feed.token})
             ),
             "active_statuses": ACTIVE_ENROLLMENT_STATUSES,

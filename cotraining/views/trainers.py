@@ -24,7 +24,7 @@ from .. import services
 from ..constants import Attendance, EnrollmentStatus, SessionStatus
 from ..documents import attendance_sheet_pdf
 from ..exceptions import ServiceError
-from ..models import Enrollment, WorkshopPage
+from ..models import WorkshopPage
 from ..permissions import coordinated_academies, managed_sessions
 
 # A session is "at risk" when it starts within this many days and is less than half full.
@@ -53,7 +53,7 @@ def _with_counts(sessions):
 
 @login_required
 def my_sessions(request):
-    """"Mes séances": upcoming with fill rate and waiting list, past with attendance to take;
+    """ "Mes séances": upcoming with fill rate and waiting list, past with attendance to take;
     for coordinators the same across their académie, and the sessions at risk."""
     now = timezone.now()
     scope = managed_sessions(request.user)
@@ -62,8 +62,9 @@ def my_sessions(request):
     sessions = _with_counts(scope)
     upcoming = list(sessions.filter(end__gt=now).order_by("start")[:200])
     to_record = list(
-        sessions.filter(end__lte=now, status=SessionStatus.SCHEDULED, n_unrecorded__gt=0)
-        .order_by("-start")[:100]
+        sessions.filter(end__lte=now, status=SessionStatus.SCHEDULED, n_unrecorded__gt=0).order_by(
+            "-start"
+        )[:100]
     )
     recent = list(sessions.filter(end__lte=now).order_by("-start")[:30])
     for session in upcoming:
@@ -95,9 +96,7 @@ def my_sessions(request):
 
 def _managed(request, pk):
     return get_object_or_404(
-        managed_sessions(request.user).select_related(
-            "workshop__academie", "establishment"
-        ),
+        managed_sessions(request.user).select_related("workshop__academie", "establishment"),
         pk=pk,
     )
 
@@ -171,7 +170,9 @@ def record_attendance(request, pk, enrollment_pk):
     if error:
         messages.error(request, error)
     else:
-        messages.success(request, _("Présence enregistrée pour %(name)s.") % {"name": enrollment.user})
+        messages.success(
+            request, _("Présence enregistrée pour %(name)s.") % {"name": enrollment.user}
+        )
     return redirect("cotraining:attendance_sheet", pk=session.pk)
 
 
