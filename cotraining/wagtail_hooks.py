@@ -335,7 +335,10 @@ def cancel_session_view(request, pk):
         services.cancel_session(
             session=session, reason=form.cleaned_data["reason"], by=request.user
         )
-        messages.success(request, _("La séance est annulée."))
+        messages.success(
+            request,
+            _("La séance est annulée ; les personnes inscrites ou en attente en sont prévenues."),
+        )
         return redirect(reverse("wagtailadmin_pages:edit", args=[session.workshop_id]))
     return TemplateResponse(
         request,

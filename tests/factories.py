@@ -1,8 +1,20 @@
+from datetime import timedelta
+from decimal import Decimal
+
 import factory
 from django.conf import settings
+from django.utils import timezone
 
-from cotraining.constants import Degree, EstablishmentType
-from cotraining.models import Academie, Departement, Establishment, User
+from cotraining.constants import Degree, EnrollmentStatus, EstablishmentType, Modality
+from cotraining.models import (
+    Academie,
+    Completion,
+    Departement,
+    Enrollment,
+    Establishment,
+    Session,
+    User,
+)
 from cotraining.validators import uai_check_letter
 
 
@@ -88,3 +100,55 @@ def workshop_page(*, parent=None, **fields):
     page = WorkshopPage(**values)
     (parent or workshop_index()).add_child(instance=page)
     return page
+
+
+# --- Sessions, enrolments, completions --------------------------------------------------------
+
+
+def _in_ten_days():
+    return timezone.now().replace(second=0, microsecond=0) + timedelta(days=10)
+
+
+class SessionFactory(factory.django.DjangoModelFactory):
+    """An in-person session of three hours, ten days ahead, in a new workshop unless given one."""
+
+    class Meta:
+        model = Session
+
+    workshop = factory.LazyFunction(workshop_page)
+    start = factory.LazyFunction(_in_ten_days)
+    end = factory.LazyAttribute(lambda o: o.start + timedelta(hours=3))
+    modality = Modality.IN_PERSON
+    establishment = factory.SubFactory(EstablishmentFactory)
+    capacity = 12
+
+
+class EnrollmentFactory(factory.django.DjangoModelFactory):
+    """A confirmed seat unless `status` says otherwise (a waiting-list row gets its time)."""
+
+    class Meta:
+        model = Enrollment
+
+    session = factory.SubFactory(SessionFactory)
+    user = factory.SubFactory(UserFactory)
+    status = EnrollmentStatus.CONFIRMED
+    confirmed_at = factory.LazyAttribute(
+        lambda o: timezone.now() if o.status == EnrollmentStatus.CONFIRMED else None
+    )
+    waitlisted_at = factory.LazyAttribute(
+        lambda o: timezone.now() if o.status == EnrollmentStatus.WAITLISTED else None
+    )
+
+
+class CompletionFactory(factory.django.DjangoModelFactory):
+    """A validated workshop of three hours."""
+
+    class Meta:
+        model = Completion
+
+    user = factory.SubFactory(UserFactory)
+    workshop = factory.LazyFunction(workshop_page)
+    hours = Decimal("3")
+    sessions_attended = 1
+    completed_at = factory.LazyFunction(timezone.now)
+    school_year = "2026-2027"

@@ -70,6 +70,12 @@ def _still_relevant(notification):
         )
     if notification.kind == NotificationKind.APPROVAL_REQUEST:
         return enrollment.status == EnrollmentStatus.PENDING_APPROVAL
+    if notification.kind in WITH_CONVOCATION:
+        # Cancelled in between: no convocation (an "ordre de mission") for a seat given back.
+        return (
+            enrollment.status == EnrollmentStatus.CONFIRMED
+            and session.status == SessionStatus.SCHEDULED
+        )
     return True
 
 
