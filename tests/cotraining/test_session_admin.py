@@ -209,3 +209,46 @@ def test_a_workshop_without_sessions_can_be_deleted(client, workshop):
     response = client.post(f"/admin/pages/{workshop.pk}/delete/")
     assert response.status_code == 302
     assert not type(workshop).objects.filter(pk=workshop.pk).exists()
+
+
+# --- Emails owed about enrolments, in the admin -----------------------------------------------
+
+
+def failed_notification(workshop, last_name):
+    from cotraining.constants import NotificationKind, NotificationStatus
+    from cotraining.models import Notification
+    from tests.factories import EnrollmentFactory, SessionFactory
+
+    enrollment = EnrollmentFactory(
+        session=SessionFactory(workshop=workshop),
+        user=UserFactory(first_name="Iris", last_name=last_name),
+    )
+    return Notification.objects.create(
+        enrollment=enrollment,
+        recipient=enrollment.user,
+        kind=NotificationKind.CONVOCATION,
+        status=NotificationStatus.FAILED,
+        attempts=5,
+        last_error="SMTPRecipientsRefused: boîte inexistante",
+    )
+
+
+def test_coordinators_see_failed_emails_of_their_academie_only(client, section, workshop):
+    bordeaux_section = ensure_academie_sections(academie("04"))[0]
+    elsewhere = workshop_page(parent=bordeaux_section, title="Atelier bordelais")
+    failed_notification(workshop, "Poitevine")
+    failed_notification(elsewhere, "Bordelaise")
+    coordinator = UserFactory()
+    grant_role(user=coordinator, role=Role.COORDINATOR, academie=academie("13"))
+    client.force_login(coordinator)
+    response = client.get("/admin/envois/?status=failed")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Iris Poitevine" in html
+    assert "Bordelaise" not in html
+
+
+def test_teachers_and_trainers_have_no_access_to_the_emails_list(client, workshop):
+    client.force_login(trainer_of("13"))
+    response = client.get("/admin/envois/")
+    assert response.status_code in (302, 403)
