@@ -305,7 +305,26 @@ WORKSHOPS = [
         "moteur, dans le respect du droit à l'image.",
         ["EPS", "vidéo"],
     ),
+    (
+        "parcours-sequence-numerique",
+        "Concevoir une séquence avec le numérique, en trois temps",
+        "enseigner",
+        "2",
+        "presentiel",
+        [],
+        ["3.1", "2.3", "2.2"],
+        9,
+        "paf",
+        "26A0130110",
+        "Trois après-midis espacés d'un mois : concevoir une séquence, l'essayer en classe, "
+        "puis l'analyser entre pairs et la partager.",
+        ["parcours", "séquence"],
+    ),
 ]
+
+# Workshops that are one course over several dates (enrolment in all of them), with the share
+# of their sessions to attend to complete them (completion_threshold, %).
+COURSES = {"parcours-sequence-numerique": 66}
 
 # Sessions by workshop index: (days from today, start hour, hours, capacity, venue index,
 # enrolled). Venue index: a key of the demo's SCHOOLS, or None for remote sessions.
@@ -330,6 +349,8 @@ SESSION_PLANS = [
     [(4, 17, 3, 100, None, 64), (18, 17, 3, 100, None, 7)],
     [(11, 14, 2, 16, "0170027", 4)],
     [(25, 9, 3, 16, "0860034", 1)],
+    # A course: the same people enrolled in its three dates.
+    [(15, 14, 3, 16, "0860034", 6), (43, 14, 3, 16, "0860034", 6), (71, 14, 3, 16, "0860034", 6)],
 ]
 
 # (slug, title, kind, url, licence, degree, competences, workshop slugs, description)

@@ -5,8 +5,9 @@ refuse: views call these and 404 on anything outside them.
 """
 
 from django.db.models import Q
+from django.utils import timezone
 
-from .constants import EnrollmentStatus, Role
+from .constants import EnrollmentStatus, Role, SessionStatus
 from .models import Enrollment, RoleAssignment, Session
 
 
@@ -46,7 +47,12 @@ def approvable_enrollments(user):
     """
     if not user.is_authenticated:
         return Enrollment.objects.none()
-    pending = Enrollment.objects.filter(status=EnrollmentStatus.PENDING_APPROVAL)
+    # Requests for sessions that began or were cancelled have nothing left to decide.
+    pending = Enrollment.objects.filter(
+        status=EnrollmentStatus.PENDING_APPROVAL,
+        session__status=SessionStatus.SCHEDULED,
+        session__start__gt=timezone.now(),
+    )
     if user.is_superuser:
         return pending
     headed = RoleAssignment.objects.filter(

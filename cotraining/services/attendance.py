@@ -209,8 +209,10 @@ def evaluate_completion(*, user, workshop, by=None):
             setattr(existing, name, value)
         existing.save()
         return existing
+    # Dated by the training itself, not by when the trainer got round to the attendance sheet.
+    completed_at = min(last.session.end, timezone.now())
     completion = Completion.objects.create(
-        user=user, workshop=workshop, completed_at=timezone.now(), **values
+        user=user, workshop=workshop, completed_at=completed_at, **values
     )
     log(workshop, AuditAction.COMPLETE_WORKSHOP, user=by, data={"user": user.pk})
     queue_notification(enrollment=last, kind=NotificationKind.COMPLETED, key=str(completion.pk))

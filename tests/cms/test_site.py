@@ -14,8 +14,24 @@ from wagtail.models import Page, Site
 from wagtail.test.utils import WagtailPageTestCase
 
 from cms.models import HomePage, ResourcePage, RetexPage
-from cotraining.constants import Modality, Theme
-from cotraining.models import Enrollment, RoleAssignment, Session, User, WorkshopPage
+from cotraining.constants import (
+    Attendance,
+    EnrollmentMode,
+    EnrollmentStatus,
+    Modality,
+    NotificationStatus,
+    Role,
+    Theme,
+)
+from cotraining.models import (
+    Completion,
+    Enrollment,
+    Notification,
+    RoleAssignment,
+    Session,
+    User,
+    WorkshopPage,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -97,11 +113,16 @@ def test_seed_demo_is_idempotent():
             Page.objects.count(),
             Session.objects.count(),
             Enrollment.objects.count(),
+            Completion.objects.count(),
+            Notification.objects.count(),
+            # What each row says, not only how many there are.
+            sorted(Enrollment.objects.values_list("pk", "status", "attendance", "waitlisted_at")),
         )
 
     first = counts()
     call_command("seed_demo", stdout=io.StringIO())
     assert counts() == first
+    assert Completion.objects.exists() and Notification.objects.exists()
     assert "enseignant@demo.entrepairs.fr" in out.getvalue()
     # One account per role, and the colleagues enrolled in the demo sessions.
     assert RoleAssignment.objects.filter(user__email__startswith="collegue").count() == 0
@@ -112,7 +133,7 @@ def test_seed_demo_is_idempotent():
 def test_seed_demo_shows_the_offer_to_every_role():
     call_command("seed_demo", stdout=io.StringIO())
     live = WorkshopPage.objects.live()
-    assert live.count() == 20
+    assert live.count() == 21
     assert {w.theme for w in live} == set(Theme.values)
     assert {w.modality for w in live} == set(Modality.values)
     assert {w.degree for w in live} == {"", "1", "2"}
@@ -125,6 +146,74 @@ def test_seed_demo_shows_the_offer_to_every_role():
     assert RetexPage.objects.live().count() == 2
     pending = WorkshopPage.objects.filter(live=False).get()
     assert pending.current_workflow_state.status == "in_progress"
+    # Enrolment modes in the catalogue: a course over several dates, workshops needing approval.
+    course = live.get(enrollment_mode=EnrollmentMode.COURSE)
+    assert course.sessions.filter(start__gt=now).count() >= 2
+    assert live.filter(approval_required=True, sessions__start__gt=now).exists()
+
+
+def _demo_account(local):
+    return User.objects.get(email=f"{local}@demo.entrepairs.fr")
+
+
+@pytest.fixture
+def seeded(db):
+    call_command("seed_demo", stdout=io.StringIO())
+
+
+def test_seed_demo_shows_the_teacher_her_path(client, seeded):
+    teacher = _demo_account("enseignant")
+    client.force_login(teacher)
+    html = client.get(reverse("cotraining:my_journey")).content.decode()
+    mine = Enrollment.objects.filter(user=teacher)
+    confirmed = mine.get(status=EnrollmentStatus.CONFIRMED, session__start__gt=timezone.now())
+    assert reverse("cotraining:convocation", args=[confirmed.pk]) in html
+    assert reverse("cotraining:invitation", args=[confirmed.pk]) in html
+    assert reverse("cotraining:cancel_enrollment", args=[confirmed.pk]) in html
+    assert "Liste d'attente : position 3" in html  # two colleagues were in line before her
+    assert "En attente d'accord" in html
+    attended = mine.exclude(attendance="").values_list("attendance", flat=True)
+    assert sorted(attended) == [Attendance.PARTIAL, Attendance.PRESENT]
+    completions = Completion.objects.filter(user=teacher)
+    assert completions.count() == 2
+    assert len({c.school_year for c in completions}) == 2  # hours over two school years
+    for completion in completions:
+        assert reverse("cotraining:certificate", args=[completion.pk]) in html
+        assert completion.school_year in html
+
+
+def test_seed_demo_gives_the_school_head_requests_to_decide(client, seeded):
+    head = _demo_account("direction")
+    teacher = _demo_account("enseignant")
+    headed = RoleAssignment.objects.get(user=head, role=Role.SCHOOL_HEAD).establishment
+    assert headed == teacher.establishment
+    request = Enrollment.objects.get(user=teacher, status=EnrollmentStatus.PENDING_APPROVAL)
+    assert request.session.workshop.approval_required
+    client.force_login(head)
+    html = client.get(reverse("cotraining:approvals")).content.decode()
+    assert reverse("cotraining:decide", args=[request.pk, "accorder"]) in html
+    assert Enrollment.objects.filter(status=EnrollmentStatus.PENDING_APPROVAL).count() == 2
+
+
+def test_seed_demo_gives_the_trainer_attendance_to_record_and_waiting_lists(client, seeded):
+    client.force_login(_demo_account("formateur"))
+    response = client.get(reverse("cotraining:my_sessions"))
+    assert "Présences à relever" in response.content.decode()
+    assert response.context["to_record"]
+    assert any(session.n_waitlisted for session in response.context["upcoming"])
+
+
+def test_seed_demo_shows_the_coordinator_risks_and_a_failed_email(client, seeded, settings):
+    client.force_login(_demo_account("coordination"))
+    response = client.get(reverse("cotraining:my_sessions"))
+    assert "Séances à risque" in response.content.decode()
+    assert response.context["at_risk"]
+    failed = Notification.objects.get(status=NotificationStatus.FAILED)
+    assert failed.attempts == settings.NOTIFICATION_MAX_ATTEMPTS
+    assert failed.last_error.startswith("SMTPRecipientsRefused: ")
+    response = client.get("/admin/envois/", {"status": NotificationStatus.FAILED})
+    assert response.status_code == 200
+    assert str(failed.recipient) in response.content.decode()
 
 
 @pytest.mark.django_db

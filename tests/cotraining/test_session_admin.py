@@ -235,7 +235,9 @@ def failed_notification(workshop, last_name):
 
 def test_coordinators_see_failed_emails_of_their_academie_only(client, section, workshop):
     bordeaux_section = ensure_academie_sections(academie("04"))[0]
-    elsewhere = workshop_page(parent=bordeaux_section, title="Atelier bordelais")
+    elsewhere = workshop_page(
+        parent=bordeaux_section, title="Atelier bordelais", academie=academie("04")
+    )
     failed_notification(workshop, "Poitevine")
     failed_notification(elsewhere, "Bordelaise")
     coordinator = UserFactory()

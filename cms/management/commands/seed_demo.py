@@ -2,35 +2,54 @@
 
 Idempotent: running it twice changes nothing. Later features add their own demo data here, so
 that the demo always shows every feature to every role.
+
+Enrolment: the colleagues' rows are bulk-created (no emails); the demo teacher's own path goes
+through the services, so it is exactly what the application would have written, and costs a
+handful of emails (printed to the console in development).
 """
 
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
 
 from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 from wagtail.models import Site
 
-from cms.demo_content import RESOURCES, RETEX, SESSION_PLANS, WORKSHOPS
+from cms.demo_content import COURSES, RESOURCES, RETEX, SESSION_PLANS, WORKSHOPS
 from cms.models import PlatformSettings, ResourcePage, RetexPage
 from cms.setup import ensure_academie_sections, ensure_site
 from cotraining.catalogue_cache import touch_catalogue
-from cotraining.constants import Degree, EnrollmentStatus, EstablishmentType, Modality, Role
+from cotraining.constants import (
+    Attendance,
+    Degree,
+    EnrollmentMode,
+    EnrollmentStatus,
+    EstablishmentType,
+    Modality,
+    NotificationKind,
+    NotificationStatus,
+    Role,
+    SessionStatus,
+)
 from cotraining.models import (
     Academie,
     Competence,
+    Completion,
     Departement,
     Discipline,
     Enrollment,
     Establishment,
+    Notification,
     Session,
     User,
     WorkshopPage,
 )
 from cotraining.reference import load_competences, load_reference_data
-from cotraining.services import grant_role
+from cotraining.services import enroll, grant_role, record_attendance
 from cotraining.validators import uai_check_letter
 
 DEMO_DOMAIN = "demo.entrepairs.fr"
@@ -53,6 +72,34 @@ ACCOUNTS = [
     ("indicateurs", "Jean", "Moreau", Role.INDICATOR_READER, "academie"),
     ("direction", "Claire", "Lefèvre", Role.SCHOOL_HEAD, "establishment"),
     ("admin", "Alex", "Admin", Role.PLATFORM_ADMIN, None),
+]
+
+
+# The demo teacher's path through the enrolment features (workshop slugs of demo_content).
+TEACHER_CONFIRMED = "cybersecurite-etablissement"  # hybrid, at the teacher's lycée
+TEACHER_WAITLISTED = "inclusion-outils-numeriques"  # its next session is full
+TEACHER_PENDING = "capytale-python-en-classe"  # approval_required: the lycée's head decides
+TEACHER_ATTENDED_LAST_YEAR = "mutualiser-ressources-forge"  # present, previous school year
+TEACHER_ATTENDED_PARTLY = "pix-accompagner-eleves"  # partly present, its recent past session
+COLLEAGUE_PENDING = ("collegue007", "pilotage-tableaux-de-bord")  # collegue007 is at the lycée
+# Full sessions that get a waiting list: workshop slug, colleagues (numbers) waiting in line.
+WAITING_LISTS = [
+    ("inclusion-outils-numeriques", [41, 42]),
+    ("visio-classe-virtuelle", [51, 52, 53, 54]),
+]
+FAILED_EMAIL_TO = "collegue017"
+
+# Printed at the end: which account shows which feature.
+WHAT_TO_SEE = [
+    (
+        "enseignant",
+        "/mon-parcours/ : séance confirmée (convocation, agenda .ics, annulation), place en liste "
+        "d'attente, demande en attente d'accord, attestations et heures par année scolaire",
+    ),
+    ("", "catalogue : un parcours en plusieurs dates, des ateliers soumis à accord"),
+    ("direction", "/accords/ : deux demandes d'inscription à accorder ou refuser"),
+    ("formateur", "/mes-seances/ : présences à relever, listes d'attente, feuilles d'émargement"),
+    ("coordination", "/mes-seances/ : séances à risque ; /admin/envois/ : un courriel en échec"),
 ]
 
 
@@ -85,6 +132,7 @@ class Command(BaseCommand):
             offer = self._offer(academie, workshop_section, schools)
             self._resources(academie, resource_section, offer)
             self._pending_submission(academie, workshop_section)
+            self._enrolments(offer)
             touch_catalogue()  # enrolments were bulk-created: no signal told the catalogue
         self._print(accounts)
 
@@ -176,6 +224,10 @@ class Command(BaseCommand):
                     school_year="2026-2027" if tp else "",
                     academie=academie,
                     approval_required=tp == "paf" and number % 3 == 0,
+                    enrollment_mode=EnrollmentMode.COURSE
+                    if slug in COURSES
+                    else EnrollmentMode.PER_SESSION,
+                    completion_threshold=COURSES.get(slug, 100),
                     owner=trainer,
                     body=[
                         (
@@ -261,6 +313,7 @@ class Command(BaseCommand):
 
     def _sessions(self, page, plan, schools, teachers, today):
         paris = timezone.get_current_timezone()
+        now = timezone.now()
         for days, hour, hours, capacity, venue, enrolled in plan:
             day = today + timedelta(days=days)
             start = datetime.combine(day, time(hour, 0), tzinfo=paris)
@@ -278,7 +331,12 @@ class Command(BaseCommand):
                 capacity=capacity,
             )
             Enrollment.objects.bulk_create(
-                Enrollment(session=session, user=user, status=EnrollmentStatus.CONFIRMED)
+                Enrollment(
+                    session=session,
+                    user=user,
+                    status=EnrollmentStatus.CONFIRMED,
+                    confirmed_at=min(now, start) - timedelta(days=7),
+                )
                 for user in teachers[:enrolled]
             )
 
@@ -374,8 +432,177 @@ class Command(BaseCommand):
         )
         page.get_workflow().start(page, trainer)
 
+    # --- Enrolment, attendance and emails, as each role should find them ---------------------
+
+    def _enrolments(self, offer):
+        """Every enrolment feature, visible to the role that uses it.
+
+        Each step is skipped when its rows are already there (the demo teacher already has a row
+        on the workshop, the colleague is already in line…), so a second run writes nothing.
+        """
+        now = timezone.now()
+        teacher = User.objects.get(email=f"enseignant@{DEMO_DOMAIN}")
+        trainer = User.objects.get(email=f"formateur@{DEMO_DOMAIN}")
+        # Rows bulk-created by an earlier version of this command had no confirmation time.
+        Enrollment.objects.filter(
+            user__email__endswith=f"@{DEMO_DOMAIN}",
+            status=EnrollmentStatus.CONFIRMED,
+            confirmed_at__isnull=True,
+        ).update(confirmed_at=F("created_at"))
+        for slug, numbers in WAITING_LISTS:
+            self._waiting_list(offer[slug], [_colleague(number) for number in numbers], now)
+        self._teacher_enrols(teacher, offer[TEACHER_CONFIRMED], full=False)
+        self._teacher_enrols(teacher, offer[TEACHER_WAITLISTED], full=True)
+        self._teacher_enrols(teacher, offer[TEACHER_PENDING], full=False)
+        self._colleague_request(*COLLEAGUE_PENDING, offer)
+        workshop = offer[TEACHER_ATTENDED_LAST_YEAR]
+        if not _has_enrolment(teacher, workshop):
+            last_year = self._last_school_year_session(workshop, now)
+            self._teacher_attended(teacher, trainer, last_year, Attendance.PRESENT)
+        recent = (
+            offer[TEACHER_ATTENDED_PARTLY]
+            .sessions.filter(end__lte=now, status=SessionStatus.SCHEDULED)
+            .order_by("-start")
+            .first()
+        )
+        self._teacher_attended(teacher, trainer, recent, Attendance.PARTIAL)
+        self._failed_email(now)
+
+    def _next_session(self, workshop, *, full):
+        upcoming = workshop.sessions.upcoming().with_seats().order_by("start")
+        return (upcoming.filter(seats_left__lte=0).first() if full else None) or upcoming.first()
+
+    def _waiting_list(self, workshop, people, now):
+        """Colleagues in line on a workshop's next full session, an hour apart (no emails)."""
+        session = self._next_session(workshop, full=True)
+        if session is None or session.seats_left > 0:
+            return
+        taken = set(session.enrollments.values_list("user_id", flat=True))
+        people = [person for person in people if person.pk not in taken]
+        Enrollment.objects.bulk_create(
+            Enrollment(
+                session=session,
+                user=person,
+                status=EnrollmentStatus.WAITLISTED,
+                waitlisted_at=now - timedelta(hours=len(people) - rank),
+            )
+            for rank, person in enumerate(people)
+        )
+
+    def _teacher_enrols(self, teacher, workshop, *, full):
+        """The demo teacher enrols through the service: a seat, the waiting list or a request
+        for approval, with the emails and audit entries that go with it."""
+        if _has_enrolment(teacher, workshop):
+            return
+        session = self._next_session(workshop, full=full)
+        if session is not None:
+            enroll(user=teacher, session=session)
+
+    def _colleague_request(self, local, slug, offer):
+        """A second request for the lycée's head to decide on (bulk row: no emails)."""
+        colleague = User.objects.get(email=f"{local}@{DEMO_DOMAIN}")
+        workshop = offer[slug]
+        if _has_enrolment(colleague, workshop):
+            return
+        session = self._next_session(workshop, full=False)
+        if session is not None:
+            Enrollment.objects.create(
+                session=session, user=colleague, status=EnrollmentStatus.PENDING_APPROVAL
+            )
+
+    def _last_school_year_session(self, workshop, now):
+        """A session of the previous school year (a Wednesday in May), for hours per year."""
+        today = timezone.localdate(now)
+        may = date(today.year if today.month >= 9 else today.year - 1, 5, 13)
+        day = may + timedelta(days=(2 - may.weekday()) % 7)
+        start = datetime.combine(day, time(16), tzinfo=timezone.get_current_timezone())
+        session, _ = Session.objects.get_or_create(
+            workshop=workshop,
+            start=start,
+            defaults={
+                "end": start + timedelta(hours=2),
+                "modality": Modality.REMOTE,
+                "visio_url": "https://visio.education.fr/meeting/demo-entrepairs",
+                "capacity": 25,
+            },
+        )
+        return session
+
+    def _teacher_attended(self, teacher, trainer, session, attendance):
+        """A past session the demo teacher attended: the trainer records it through the service,
+        which validates the workshop (Completion: certificate and hours)."""
+        if session is None:
+            return
+        workshop = session.workshop
+        if _has_enrolment(teacher, workshop):
+            return
+        enrollment = Enrollment(
+            session=session,
+            user=teacher,
+            status=EnrollmentStatus.CONFIRMED,
+            confirmed_at=session.start - timedelta(days=14),
+        )
+        if workshop.approval_required:  # the lycée's head agreed
+            enrollment.decided_by = User.objects.get(email=f"direction@{DEMO_DOMAIN}")
+            enrollment.decided_at = enrollment.confirmed_at
+        enrollment.save()
+        hours = None
+        if attendance == Attendance.PARTIAL:
+            hours = (session.hours * 3 / 4).quantize(Decimal("0.5"))
+        record_attendance(enrollment=enrollment, attendance=attendance, hours=hours, by=trainer)
+        # Validated when the session ended, not on the day the demo was loaded.
+        Completion.objects.filter(user=teacher, workshop=workshop).update(completed_at=session.end)
+
+    def _failed_email(self, now):
+        """A convocation the mail server refused after every attempt: what coordinators see in
+        "Envois de courriels" (no email is sent: the row is written as it would end up)."""
+        failed = Notification.objects.filter(
+            status=NotificationStatus.FAILED, recipient__email__endswith=f"@{DEMO_DOMAIN}"
+        )
+        if failed.exists():
+            return
+        email = f"{FAILED_EMAIL_TO}@{DEMO_DOMAIN}"
+        enrollment = (
+            Enrollment.objects.filter(
+                user__email=email,
+                status=EnrollmentStatus.CONFIRMED,
+                confirmed_at__isnull=False,
+                session__start__gt=now,
+            )
+            .order_by("session__start")
+            .first()
+        )
+        if enrollment is None:
+            return
+        Notification.objects.get_or_create(
+            enrollment=enrollment,
+            recipient=enrollment.user,
+            kind=NotificationKind.CONVOCATION,
+            key=enrollment.confirmed_at.isoformat(),
+            defaults={
+                "status": NotificationStatus.FAILED,
+                "attempts": settings.NOTIFICATION_MAX_ATTEMPTS,
+                "last_error": (
+                    f"SMTPRecipientsRefused: {{'{email}': (550, b'5.1.1 <{email}>: "
+                    "Recipient address rejected: User unknown in virtual mailbox table')}"
+                ),
+            },
+        )
+
     def _print(self, accounts):
         self.stdout.write(self.style.SUCCESS("Données de démonstration prêtes."))
         self.stdout.write(f"Comptes de démonstration (mot de passe : {settings.DEMO_PASSWORD}) :")
         for email, label in accounts:
             self.stdout.write(f"  {email:<36} {label}")
+        self.stdout.write("Où voir l'inscription et la présence :")
+        for local, text in WHAT_TO_SEE:
+            self.stdout.write(f"  {local:<13} {text}")
+
+
+def _colleague(number):
+    return User.objects.get(email=f"collegue{number:03d}@{DEMO_DOMAIN}")
+
+
+def _has_enrolment(user, workshop):
+    """Any row, whatever its status: the demo never re-enrols someone who withdrew."""
+    return Enrollment.objects.filter(user=user, session__workshop=workshop).exists()
