@@ -189,9 +189,7 @@ def test_raising_capacity_promotes_the_next_in_line(session):
     for _ in range(5):
         enroll(user=teacher(), session=session)
     save_session(session=session, capacity=4)
-    statuses = list(
-        Enrollment.objects.order_by("pk").values_list("status", flat=True)
-    )
+    statuses = list(Enrollment.objects.order_by("pk").values_list("status", flat=True))
     assert statuses == [EnrollmentStatus.CONFIRMED] * 4 + [EnrollmentStatus.WAITLISTED]
     assert len(positions(session)) == 1
 
