@@ -283,7 +283,7 @@ def test_my_journey_sums_hours_per_school_year(client):
     text = page_text(client.get(reverse("cotraining:my_journey")))
     rows = dict(re.findall(r"<tr><td>(\d{4}-\d{4})</td><td>([\d,.]+)</td></tr>", text))
 
-    assert rows == {"2025-2026": "4,50", "2026-2027": "2"}
+    assert rows == {"2025-2026": "4,5", "2026-2027": "2"}
 
 
 # --- Calendar feed --------------------------------------------------------------------------
