@@ -60,6 +60,16 @@ class UserFactory(factory.django.DjangoModelFactory):
             obj.save()
 
 
+def teacher(**fields):
+    """A person with the teacher role (the only one that may enrol)."""
+    from cotraining.constants import Role
+    from cotraining.services import grant_role
+
+    user = UserFactory(**fields)
+    grant_role(user=user, role=Role.TEACHER)
+    return user
+
+
 # --- Pages ------------------------------------------------------------------------------------
 # Local imports: only the tests that build pages need the page models.
 

@@ -7,27 +7,20 @@ import pytest
 import time_machine
 from django.utils import timezone
 
-from cotraining.constants import Attendance, EnrollmentMode, EnrollmentStatus, Role
+from cotraining.constants import Attendance, EnrollmentMode, EnrollmentStatus
 from cotraining.exceptions import ServiceError
 from cotraining.models import Completion, Enrollment
 from cotraining.services import (
     check_in,
     checkin_code,
     enroll,
-    grant_role,
     record_attendance,
     school_year_of,
 )
 from cotraining.signals import completion_withdrawn, workshop_completed
-from tests.factories import SessionFactory, UserFactory, workshop_page
+from tests.factories import SessionFactory, UserFactory, teacher, workshop_page
 
 pytestmark = pytest.mark.django_db
-
-
-def teacher():
-    user = UserFactory()
-    grant_role(user=user, role=Role.TEACHER)
-    return user
 
 
 @pytest.fixture

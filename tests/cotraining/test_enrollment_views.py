@@ -30,18 +30,13 @@ from tests.factories import (
     SessionFactory,
     UserFactory,
     academie,
+    teacher,
     workshop_page,
 )
 
 pytestmark = pytest.mark.django_db
 
 VISIO_URL = "https://visio.example.org/salle-secrete-4242"
-
-
-def teacher(**fields):
-    user = UserFactory(**fields)
-    grant_role(user=user, role=Role.TEACHER)
-    return user
 
 
 def trainer_of(*workshops):

@@ -26,15 +26,15 @@ from cotraining.services import (
     remove_participant,
     save_session,
 )
-from tests.factories import EstablishmentFactory, SessionFactory, UserFactory, workshop_page
+from tests.factories import (
+    EstablishmentFactory,
+    SessionFactory,
+    UserFactory,
+    teacher,
+    workshop_page,
+)
 
 pytestmark = pytest.mark.django_db
-
-
-def teacher(**fields):
-    user = UserFactory(**fields)
-    grant_role(user=user, role=Role.TEACHER)
-    return user
 
 
 def positions(session):

@@ -6,26 +6,19 @@ import pytest
 import time_machine
 from django.core import mail
 
-from cotraining.constants import Modality, NotificationKind, NotificationStatus, Role
+from cotraining.constants import Modality, NotificationKind, NotificationStatus
 from cotraining.models import Notification
 from cotraining.services import (
     cancel_enrollment,
     deliver_notification,
     enroll,
-    grant_role,
     queue_due_reminders,
     save_session,
 )
 from cotraining.tasks import send_due_reminders
-from tests.factories import SessionFactory, UserFactory
+from tests.factories import SessionFactory, teacher
 
 pytestmark = pytest.mark.django_db
-
-
-def teacher():
-    user = UserFactory()
-    grant_role(user=user, role=Role.TEACHER)
-    return user
 
 
 @pytest.fixture
