@@ -11,7 +11,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from wagtail.log_actions import log
 
-from ..constants import Attendance, AuditAction, EnrollmentMode, EnrollmentStatus, NotificationKind
+from ..constants import (
+    Attendance,
+    AuditAction,
+    EnrollmentMode,
+    EnrollmentStatus,
+    NotificationKind,
+    SessionStatus,
+)
 from ..exceptions import ServiceError
 from ..models import Completion, Enrollment, Session
 from ..signals import completion_withdrawn, workshop_completed
@@ -181,11 +188,11 @@ def evaluate_completion(*, user, workshop, by=None):
         session__workshop=workshop,
         status=EnrollmentStatus.CONFIRMED,
         attendance__in=[Attendance.PRESENT, Attendance.PARTIAL],
-    ).exclude(session__status="cancelled")
+    ).exclude(session__status=SessionStatus.CANCELLED)
     totals = attended.aggregate(hours=Sum("hours_attended"))
     count = attended.count()
     if workshop.enrollment_mode == EnrollmentMode.COURSE:
-        held = workshop.sessions.exclude(status="cancelled").count()
+        held = workshop.sessions.exclude(status=SessionStatus.CANCELLED).count()
         complete = held > 0 and count * 100 >= workshop.completion_threshold * held
     else:
         complete = count > 0
