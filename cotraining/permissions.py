@@ -4,11 +4,11 @@ Visibility is enforced in the queryset, so a list can never show what a single-o
 refuse: views call these and 404 on anything outside them.
 """
 
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from .constants import EnrollmentStatus, Role, SessionStatus
-from .models import Enrollment, RoleAssignment, Session
+from .models import Enrollment, RoleAssignment, Session, WorkshopPage
 
 
 def has_role(user, role):
@@ -30,9 +30,14 @@ def managed_sessions(user):
         return Session.objects.none()
     if user.is_superuser:
         return Session.objects.all()
+    # EXISTS rather than a join on the trainers: a workshop with two trainers must not count
+    # each enrolment twice in the annotated lists built on this queryset.
+    trains = WorkshopPage.trainers.through.objects.filter(
+        workshoppage_id=OuterRef("workshop_id"), user_id=user.pk
+    )
     return Session.objects.filter(
-        Q(workshop__trainers=user) | Q(workshop__academie__in=coordinated_academies(user))
-    ).distinct()
+        Q(Exists(trains)) | Q(workshop__academie__in=coordinated_academies(user))
+    )
 
 
 def can_manage_session(user, session):

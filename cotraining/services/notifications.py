@@ -121,34 +121,44 @@ def build_message(notification) -> EmailMessage:
     return message
 
 
+def _load(notification_id, *, lock=False):
+    queryset = Notification.objects.select_related(
+        "recipient",
+        "enrollment__user__establishment",
+        "enrollment__session__workshop__academie",
+        "enrollment__session__establishment",
+    )
+    if lock:
+        queryset = queryset.select_for_update(of=("self",))
+    return queryset.filter(pk=notification_id).first()
+
+
 def deliver_notification(*, notification_id):
     """Send one owed email, at most once. Returns the notification's status afterwards
-    (PENDING means: failed this time, try again later), or None when the row is gone."""
+    (PENDING means: failed this time, try again later), or None when the row is gone.
+
+    The email (and its PDF) is built before any lock is taken: rendering takes a tenth of a
+    second, and a lock held that long would stall enrolments (on SQLite, every writer). Only the
+    check-and-send is done under the row lock, so two workers never both send it.
+    """
+    notification = _load(notification_id)
+    if notification is None or notification.status != NotificationStatus.PENDING:
+        return notification and notification.status
+    message = None
+    if _still_relevant(notification):
+        with translation.override(settings.LANGUAGE_CODE):
+            message = build_message(notification)
     with transaction.atomic():
-        notification = (
-            Notification.objects.select_for_update(of=("self",))
-            .select_related(
-                "recipient",
-                "enrollment__user__establishment",
-                "enrollment__session__workshop__academie",
-                "enrollment__session__establishment",
-            )
-            .filter(pk=notification_id)
-            .first()
-        )
-        if notification is None or notification.status in (
-            NotificationStatus.SENT,
-            NotificationStatus.SKIPPED,
-        ):
+        notification = _load(notification_id, lock=True)
+        if notification is None or notification.status != NotificationStatus.PENDING:
             return notification and notification.status
-        if not _still_relevant(notification):
+        if message is None or not _still_relevant(notification):
             notification.status = NotificationStatus.SKIPPED
             notification.save(update_fields=["status"])
             return notification.status
         notification.attempts += 1
         try:
-            with translation.override(settings.LANGUAGE_CODE):
-                build_message(notification).send()
+            message.send()
         except (OSError, smtplib.SMTPException) as exc:
             logger.warning(
                 "Email %s failed (attempt %s): %s", notification.pk, notification.attempts, exc

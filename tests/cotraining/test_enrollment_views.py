@@ -435,6 +435,22 @@ def test_a_coordinator_sees_the_sessions_of_their_academie_only(client, session,
     assert client.get(sheet).status_code == 404
 
 
+def test_counts_are_not_multiplied_by_the_number_of_trainers(client):
+    """A workshop with two trainers: each enrolment counts once, for its trainers and for the
+    coordinator who is also one of them (a join on trainers would double every count)."""
+    session = SessionFactory(capacity=10, workshop=workshop_page(title="Atelier à deux voix"))
+    first, second = UserFactory(), UserFactory()
+    grant_role(user=first, role=Role.COORDINATOR, academie=session.workshop.academie)
+    session.workshop.trainers.set([first, second])
+    session.workshop.save()
+    for _ in range(3):
+        enroll(user=teacher(), session=session)
+    for person in (first, second):
+        client.force_login(person)
+        text = page_text(client.get(reverse("cotraining:my_sessions")))
+        assert "3 / 10 (30 %)" in text, person
+
+
 # Queries of "Mes séances" whatever the number of sessions: 7 for the view (session, user, the
 # scope check, the three lists each with its counts, the coordinator check) and 10 for the
 # page's chrome (roles menu, site, settings, navigation, permissions, profile).
