@@ -65,8 +65,9 @@ worker: venv ## A Celery worker (needs CELERY_BROKER_URL)
 beat: venv ## Celery beat (needs CELERY_BROKER_URL)
 	$(VENV)/bin/celery -A cms beat -l info
 
-bench: venv messages-compile ## Measure the catalogue under gunicorn (writes BENCHMARKS.md)
+bench: venv messages-compile ## Measure the catalogue under gunicorn, then enrolment (writes BENCHMARKS.md)
 	$(PY) bench/run.py $(BENCH_ARGS)
+	$(PY) bench/enrolment.py $(BENCH_ARGS) $(ENROLMENT_ARGS)
 
 lock: ## Re-resolve the pinned versions in a scratch environment
 	rm -rf .lockenv && python3.13 -m venv .lockenv && .lockenv/bin/pip install --quiet ".[dev]"

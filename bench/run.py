@@ -43,6 +43,8 @@ OUTPUT = ROOT / "BENCHMARKS.md"
 TARGET = 0.5  # the catalogue serves at least half the bare page's request rate
 POSTGRES_SERVER = "postgres://postgres@127.0.0.1:5432"
 POSTGRES_DB = "entrepairs_bench"
+# bench/enrolment.py owns BENCHMARKS.md from this line to the end: every rewrite here keeps it.
+ENROLMENT_MARKER = "<!-- enrolment -->"
 
 BARE_SLUG = "banc-essai"
 FILTERS = "/ateliers/?" + urlencode(
@@ -717,12 +719,19 @@ in the test suite.
 """
 
 
+def kept_tail():
+    """The part of BENCHMARKS.md another script writes: from ENROLMENT_MARKER to the end."""
+    current = OUTPUT.read_text(encoding="utf-8") if OUTPUT.exists() else ""
+    found = re.search(rf"^{re.escape(ENROLMENT_MARKER)}$", current, re.MULTILINE)
+    return current[found.start() :] if found else ""
+
+
 def write(reports, options):
     sections = [section(report, options)[0] for report in reports]
-    OUTPUT.write_text(
-        HEADER.format(server=POSTGRES_SERVER, db=POSTGRES_DB) + "\n".join(sections),
-        encoding="utf-8",
-    )
+    text = HEADER.format(server=POSTGRES_SERVER, db=POSTGRES_DB) + "\n".join(sections)
+    if tail := kept_tail():
+        text = f"{text.rstrip()}\n\n{tail}"
+    OUTPUT.write_text(text, encoding="utf-8")
 
 
 def main():
