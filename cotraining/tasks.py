@@ -9,6 +9,7 @@ from .constants import NotificationStatus
 @shared_task(
     name="cotraining.tasks.deliver_notification",
     bind=True,
+    ignore_result=True,  # the Notification row is the result; nothing waits on the backend
     max_retries=6,
     time_limit=120,
     soft_time_limit=100,

@@ -18,6 +18,18 @@ def _empty_cache():
 
 
 @pytest.fixture
+def eager_tasks():
+    """Run Celery tasks in this process even when a broker is configured (the integration run):
+    for tests that read this process's outbox or the rows a task writes."""
+    from cms.celery import app
+
+    before = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = before
+
+
+@pytest.fixture
 def sample_csv_path():
     return DATA / "annuaire_sample.csv"
 

@@ -96,6 +96,10 @@ def check_in(*, user, code, session=None, now=None):
         )
     with transaction.atomic():
         enrollment = Enrollment.objects.select_for_update().get(pk=enrollment.pk)
+        if enrollment.status != EnrollmentStatus.CONFIRMED:  # withdrew meanwhile
+            raise ServiceError(
+                "not_enrolled", _("Vous n'êtes pas inscrit(e) à cette séance : pas d'émargement.")
+            )
         if enrollment.attended:
             return enrollment
         enrollment.checked_in_at = now

@@ -217,8 +217,26 @@ def _cancel_locked(enrollment, session, *, by, action, notify):
 
 
 def _locked_enrollment(enrollment):
+    """Lock the session (seats), then the enrolment row itself: attendance and check-in lock the
+    row too, so a withdrawal and a trainer's attendance mark never interleave."""
     (session,) = _lock_sessions([enrollment.session_id])
-    return Enrollment.objects.select_related("user").get(pk=enrollment.pk), session
+    locked = (
+        Enrollment.objects.select_for_update(of=("self",))
+        .select_related("user")
+        .get(pk=enrollment.pk)
+    )
+    return locked, session
+
+
+def _refuse_if_attended(enrollment):
+    if enrollment.attendance:
+        raise ServiceError(
+            "attendance_recorded",
+            _(
+                "La présence de cette personne est déjà relevée : corrigez-la sur la feuille "
+                "d'émargement plutôt que d'annuler l'inscription."
+            ),
+        )
 
 
 def cancel_enrollment(*, enrollment, by):
@@ -229,6 +247,7 @@ def cancel_enrollment(*, enrollment, by):
         enrollment, session = _locked_enrollment(enrollment)
         if not enrollment.is_active:
             return enrollment
+        _refuse_if_attended(enrollment)
         now = timezone.now()
         if session.start <= now:
             raise ServiceError(
@@ -257,6 +276,7 @@ def remove_participant(*, enrollment, by):
         enrollment, session = _locked_enrollment(enrollment)
         if not enrollment.is_active:
             return enrollment
+        _refuse_if_attended(enrollment)
         if session.end <= timezone.now():
             raise ServiceError(
                 "session_over", _("La séance est terminée : corrigez plutôt la présence.")

@@ -55,7 +55,9 @@ def queue_notification(*, enrollment, kind, key="", recipient=None):
     except IntegrityError:  # a concurrent call recorded it first
         return None
     if created:
-        transaction.on_commit(lambda: deliver_notification.delay(notification.pk))
+        # robust: a broker outage must not fail the request once the change is committed; the
+        # row stays pending and beat's retry_pending_notifications sends it later.
+        transaction.on_commit(lambda: deliver_notification.delay(notification.pk), robust=True)
     return notification
 
 
@@ -71,10 +73,17 @@ def _still_relevant(notification):
     if notification.kind == NotificationKind.APPROVAL_REQUEST:
         return enrollment.status == EnrollmentStatus.PENDING_APPROVAL
     if notification.kind in WITH_CONVOCATION:
-        # Cancelled in between: no convocation (an "ordre de mission") for a seat given back.
+        # Cancelled in between: no convocation (an "ordre de mission") for a seat given back;
+        # and only the latest one (cancel, enrol again: the first convocation is stale).
+        current = (
+            str(session.ical_sequence)
+            if notification.kind == NotificationKind.SESSION_UPDATED
+            else enrollment.confirmed_at and enrollment.confirmed_at.isoformat()
+        )
         return (
             enrollment.status == EnrollmentStatus.CONFIRMED
             and session.status == SessionStatus.SCHEDULED
+            and notification.key == current
         )
     return True
 

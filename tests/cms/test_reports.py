@@ -18,15 +18,10 @@ POITIERS, LIMOGES = "13", "22"
 
 
 @pytest.fixture(autouse=True)
-def _eager_tasks():
+def _eager(eager_tasks):
     # These tests read the outbox of this process: with a broker configured (the integration
     # run), the notification task still runs here rather than in a worker.
-    from cms.celery import app
-
-    before = app.conf.task_always_eager
-    app.conf.task_always_eager = True
-    yield
-    app.conf.task_always_eager = before
+    return
 
 
 @pytest.fixture(autouse=True)

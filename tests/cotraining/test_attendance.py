@@ -198,3 +198,25 @@ def test_school_years_run_from_september():
     paris = timezone.get_current_timezone()
     assert school_year_of(timezone.datetime(2026, 9, 1, 8, tzinfo=paris)) == "2026-2027"
     assert school_year_of(timezone.datetime(2027, 8, 31, 8, tzinfo=paris)) == "2026-2027"
+
+
+def test_once_marked_present_the_seat_is_neither_cancelled_nor_removed(
+    session, enrollment, trainer
+):
+    from cotraining.services import cancel_enrollment, remove_participant
+
+    with during(session, minutes=-20):  # check-in open, the seat could still be given back
+        record_attendance(enrollment=enrollment, attendance=Attendance.PRESENT, by=trainer)
+        for attempt in (
+            lambda: cancel_enrollment(enrollment=enrollment, by=enrollment.user),
+            lambda: remove_participant(enrollment=enrollment, by=trainer),
+        ):
+            with pytest.raises(ServiceError) as error:
+                attempt()
+            assert error.value.code == "attendance_recorded"
+    enrollment.refresh_from_db()
+    assert (enrollment.status, enrollment.attendance) == (
+        EnrollmentStatus.CONFIRMED,
+        Attendance.PRESENT,
+    )
+    assert Completion.objects.filter(user=enrollment.user).exists()

@@ -315,3 +315,18 @@ def test_a_course_enrols_in_all_its_sessions_or_none():
     with pytest.raises(ServiceError):
         enroll_in_workshop(user=other, workshop=workshop)
     assert not Enrollment.objects.filter(user=other).exists()
+
+
+def test_cancel_and_enrol_again_sends_only_the_latest_convocation(session):
+    from cotraining.services import deliver_notification
+
+    person = teacher()
+    first = enroll(user=person, session=session).enrollment  # its email task "lost"
+    cancel_enrollment(enrollment=first, by=person)
+    enroll(user=person, session=session)
+    convocations = Notification.objects.filter(kind=NotificationKind.CONVOCATION).order_by("pk")
+    assert convocations.count() == 2
+    mail.outbox.clear()
+    statuses = [deliver_notification(notification_id=n.pk) for n in convocations]
+    assert statuses == [NotificationStatus.SKIPPED, NotificationStatus.SENT]
+    assert len(mail.outbox) == 1

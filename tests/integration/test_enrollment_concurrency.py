@@ -266,11 +266,6 @@ def test_enrolling_waits_for_the_session_row_lock_and_only_that_row(notification
     assert statuses(session) == {EnrollmentStatus.CONFIRMED: 1}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: cancel_enrollment() saves the whole enrolment row read without a row lock, "
-    "so it overwrites attendance recorded meanwhile and leaves a Completion behind",
-)
 def test_a_withdrawal_racing_the_attendance_sheet_leaves_them_consistent(notification_queue):
     """Both are allowed in the half hour before the start: check-in is open, the seat can still
     be given back. Whichever wins, a completion must match an attended, confirmed enrolment."""
@@ -298,14 +293,14 @@ def test_a_withdrawal_racing_the_attendance_sheet_leaves_them_consistent(notific
         holder = backend_pid()
         withdrawal.start()
         assert pid_ready.wait(timeout=30)
-        # ... when the withdrawal, holding the session lock, has read the row and now waits to
-        # write it: no sleep, PostgreSQL says who waits for whom.
+        # ... when the withdrawal, holding the session lock, waits for the enrolment row: no
+        # sleep, PostgreSQL says who waits for whom.
         deadline = time.monotonic() + 30
         while (statement := blocked_statement(outcome["pid"], holder)) is None:
             assert withdrawal.is_alive(), outcome.get("status")
             assert time.monotonic() < deadline, "the withdrawal never waited for the row"
             time.sleep(0.01)
-        assert '"cotraining_enrollment"' in statement  # today an UPDATE of the stale row
+        assert '"cotraining_enrollment"' in statement  # its SELECT … FOR UPDATE of the row
         record_attendance(enrollment=enrollment, attendance=Attendance.PRESENT, by=trainer)
     withdrawal.join(timeout=30)
     # Withdrawn, or refused because the person is already marked present: either is fine.
