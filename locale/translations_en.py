@@ -719,4 +719,5 @@ EN = {
     "Cet atelier est un parcours en plusieurs dates : l'inscription vaut pour toutes ses séances.": "This workshop is a course over several dates: enrolment covers all its sessions.",
     "Il est validé pour une présence à %(share)s %% des séances.": "It is completed with attendance at %(share)s %% of the sessions.",
     "L'inscription demande l'accord de votre chef d'établissement : il la reçoit et l'accorde en un clic.": "Enrolment requires your school head's approval: they receive the request and approve it in one click.",
+    "La présence de cette personne est déjà relevée : corrigez-la sur la feuille d'émargement plutôt que d'annuler l'inscription.": "This person's attendance is already recorded: correct it on the attendance sheet rather than cancelling the enrolment.",
 }
