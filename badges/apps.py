@@ -6,3 +6,11 @@ class BadgesConfig(AppConfig):
     name = "badges"
     verbose_name = _("Reconnaissance et indicateurs")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from cotraining.signals import workshop_completed
+
+        from .receivers import award_on_completion
+
+        # dispatch_uid: imported twice (tests, autoreload), the receiver still runs once.
+        workshop_completed.connect(award_on_completion, dispatch_uid="badges.award_on_completion")

@@ -17,6 +17,7 @@ urlpatterns = [
     path("comptes/", include("allauth.urls")),
     path("signaler/<int:page_id>/", views.report_content, name="report_content"),
     path("", include("cotraining.urls")),
+    path("", include("badges.urls")),
 ]
 
 if settings.DEBUG:

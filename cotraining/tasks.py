@@ -29,7 +29,9 @@ def send_due_reminders():
     return services.queue_due_reminders()
 
 
-@shared_task(name="cotraining.tasks.retry_pending_notifications", time_limit=120)
+@shared_task(
+    name="cotraining.tasks.retry_pending_notifications", time_limit=120, soft_time_limit=100
+)
 def retry_pending_notifications():
     """Run by beat: enqueue again emails still pending (failed attempts, lost tasks)."""
     return services.retry_pending_notifications()

@@ -225,6 +225,9 @@ CELERY_BEAT_SCHEDULE = {
 # --- Wagtail ----------------------------------------------------
 WAGTAIL_SITE_NAME = "Entrepairs"
 WAGTAILADMIN_BASE_URL = env("WAGTAILADMIN_BASE_URL", default="http://127.0.0.1:8000")
+# The public origin of the site: Open Badges ids (issuer, badge, assertion URLs) are built on it
+# and must never change once badges are awarded.
+SITE_URL = env("SITE_URL", default=WAGTAILADMIN_BASE_URL)
 WAGTAIL_I18N_ENABLED = False
 WAGTAIL_CONTENT_LANGUAGES = [("fr", "Français")]
 # French stemming and accent folding on PostgreSQL and SQLite alike (see cms/search_backends.py).

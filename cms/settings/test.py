@@ -9,5 +9,6 @@ _backend = env("EMAIL_BACKEND", default="django.core.mail.backends.locmem.EmailB
 MAILERS = {"default": {"BACKEND": _backend, "OPTIONS": {}}} if "smtp" not in _backend else MAILERS
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 WAGTAILADMIN_BASE_URL = "http://testserver"
+SITE_URL = "http://testserver"
 ALLOWED_HOSTS = ["*"]
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}

@@ -1,0 +1,67 @@
+"""Celery tasks of the badges layer: thin wrappers around services, primitive ids only."""
+
+from celery import shared_task
+from django.conf import settings
+from django.core.mail import EmailMessage
+from django.template.loader import render_to_string
+from django.utils import translation
+
+from . import services
+from .models import Assertion
+
+
+@shared_task(
+    name="badges.tasks.award_completion_badges",
+    autoretry_for=(OSError,),
+    retry_backoff=True,
+    max_retries=5,
+    ignore_result=True,
+    time_limit=120,
+    soft_time_limit=100,
+)
+def award_completion_badges(completion_id):
+    """Award a completed workshop's badges. Safe to run twice: awards are idempotent."""
+    return [a.pk for a in services.award_completion_badges(completion_id=completion_id)]
+
+
+@shared_task(
+    name="badges.tasks.send_badge_email",
+    autoretry_for=(OSError,),  # SMTP and network failures
+    retry_backoff=True,
+    max_retries=5,
+    ignore_result=True,
+    time_limit=60,
+    soft_time_limit=50,
+)
+def send_badge_email(assertion_id):
+    """Tell the recipient, with the baked image attached and the public link."""
+    assertion = (
+        Assertion.objects.select_related("badge_class__issuer", "recipient")
+        .filter(pk=assertion_id, revoked=False)
+        .first()
+    )
+    if assertion is None:
+        return False
+    with translation.override(settings.LANGUAGE_CODE):
+        context = {
+            "assertion": assertion,
+            "badge": assertion.badge_class,
+            "site_url": settings.SITE_URL.rstrip("/"),
+        }
+        subject = " ".join(render_to_string("badges/email/awarded_subject.txt", context).split())
+        body = render_to_string("badges/email/awarded.txt", context)
+    message = EmailMessage(
+        subject=f"[Entrepairs] {subject}",
+        body=body,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[assertion.recipient_email],
+    )
+    ext = services.image_extension(assertion.badge_class)
+    assertion.image.open("rb")
+    try:
+        content = assertion.image.read()
+    finally:
+        assertion.image.close()
+    message.attach(f"badge.{ext}", content, "image/svg+xml" if ext == "svg" else "image/png")
+    message.send()
+    return True

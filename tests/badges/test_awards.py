@@ -1,0 +1,119 @@
+"""Awarding, baking, versions and revocation of Open Badges 2.0 assertions."""
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from badges.constants import BadgeKind, ExpiryRule
+from badges.models import Assertion, hash_identity
+from badges.services import (
+    award_badge,
+    publish_version,
+    read_baked,
+    revoke_assertion,
+)
+from cotraining.constants import Attendance
+from cotraining.exceptions import ServiceError
+from cotraining.services import enroll, record_attendance
+from tests.badges.conftest import make_badge_class
+from tests.factories import SessionFactory, UserFactory, teacher
+
+pytestmark = pytest.mark.django_db
+
+
+def read(field):
+    field.open("rb")
+    try:
+        return field.read()
+    finally:
+        field.close()
+
+
+def test_an_award_is_hashed_baked_and_idempotent(
+    issuer, mailoutbox, django_capture_on_commit_callbacks
+):
+    badge_class = make_badge_class(issuer)
+    person = UserFactory(email="Claire.Dupont@ac-poitiers.fr")
+    with django_capture_on_commit_callbacks(execute=True):
+        assertion, created = award_badge(
+            badge_class=badge_class, email=person.email, recipient=person, source="manual:1"
+        )
+        again, created_again = award_badge(
+            badge_class=badge_class, email=person.email, recipient=person, source="manual:1"
+        )
+    assert (created, created_again, again.pk) == (True, False, assertion.pk)
+    assert assertion.identity == hash_identity("claire.dupont@ac-poitiers.fr", assertion.salt)
+    baked = read_baked(read(assertion.image))
+    assert baked["id"] == assertion.public_url
+    assert baked["recipient"]["identity"] == assertion.identity
+    assert baked["badge"].endswith(f"/badges/classes/{badge_class.uuid}/v1")
+    (message,) = mailoutbox
+    assert message.to == ["claire.dupont@ac-poitiers.fr"]
+    assert message.attachments[0][0] == "badge.png"
+    assert assertion.public_url in message.body
+
+
+def test_svg_badges_bake_too(issuer):
+    badge_class = make_badge_class(issuer, svg=True)
+    assertion, _ = award_badge(badge_class=badge_class, email="a@b.fr", source="manual:2")
+    assert assertion.image.name.endswith(".svg")
+    baked = read(assertion.image)
+    assert read_baked(baked) == assertion.public_url  # SVG: the hosted URL, per the spec
+    assert b"<![CDATA[" in baked and str(assertion.uuid).encode() in baked
+
+
+def test_editing_a_badge_class_keeps_earlier_assertions_meaning(issuer):
+    badge_class = make_badge_class(issuer)
+    first, _ = award_badge(badge_class=badge_class, email="a@b.fr", source="manual:1")
+    badge_class.criteria_narrative = "Présence et production d'une séquence."
+    badge_class.save()
+    second, _ = award_badge(badge_class=badge_class, email="c@d.fr", source="manual:1")
+    assert (first.version.number, second.version.number) == (1, 2)
+    assert first.version.document["criteria"]["narrative"].startswith("Présence à l'atelier")
+    assert publish_version(badge_class=badge_class) == second.version  # nothing changed since
+
+
+def test_expiry_rules(issuer):
+    months = make_badge_class(issuer, expiry_rule=ExpiryRule.MONTHS, expires_after_months=12)
+    assertion, _ = award_badge(badge_class=months, email="a@b.fr", source="x")
+    assert assertion.expires.date() == (assertion.issued_on + timedelta(days=365)).date()
+    assert assertion.status == "valid"
+    Assertion.objects.filter(pk=assertion.pk).update(expires=timezone.now() - timedelta(days=1))
+    assertion.refresh_from_db()
+    assert assertion.status == "expired"
+
+
+def test_revocation_needs_a_reason_and_is_idempotent(issuer):
+    assertion, _ = award_badge(badge_class=make_badge_class(issuer), email="a@b.fr", source="x")
+    with pytest.raises(ServiceError):
+        revoke_assertion(assertion=assertion, reason=" ", by=None)
+    revoke_assertion(assertion=assertion, reason="Attribué par erreur", by=None)
+    revoked = revoke_assertion(assertion=assertion, reason="autre", by=None)
+    assert (revoked.revoked, revoked.revocation_reason) == (True, "Attribué par erreur")
+
+
+def test_completing_a_workshop_awards_its_badges_once(issuer, django_capture_on_commit_callbacks):
+    session = SessionFactory()
+    trainer = UserFactory()
+    session.workshop.trainers.set([trainer])
+    session.workshop.save()
+    participant_badge = make_badge_class(issuer, workshop=session.workshop)
+    trainer_badge = make_badge_class(
+        issuer, name="Formateur", workshop=session.workshop, kind=BadgeKind.TRAINER
+    )
+    person = teacher()
+    enrollment = enroll(user=person, session=session).enrollment
+    import time_machine
+
+    with time_machine.travel(session.start + timedelta(minutes=10), tick=False):
+        with django_capture_on_commit_callbacks(execute=True):
+            record_attendance(enrollment=enrollment, attendance=Attendance.PRESENT, by=trainer)
+        with django_capture_on_commit_callbacks(execute=True):
+            record_attendance(enrollment=enrollment, attendance=Attendance.PRESENT, by=trainer)
+    mine = Assertion.objects.get(badge_class=participant_badge)
+    assert mine.recipient == person
+    assert mine.evidence[0]["id"].endswith(session.workshop.url)
+    assert "3" in mine.evidence[0]["narrative"]
+    assert Assertion.objects.get(badge_class=trainer_badge).recipient == trainer
+    assert Assertion.objects.count() == 2

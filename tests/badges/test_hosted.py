@@ -1,0 +1,109 @@
+"""Hosted verification: JSON-LD for machines, pages for people, 410 for revoked, ETag, CORS."""
+
+import json
+
+import pytest
+from django.urls import reverse
+
+from badges.services import award_badge, revoke_assertion
+from tests.badges.conftest import make_badge_class
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+JSON_LD = "application/ld+json"
+
+
+@pytest.fixture
+def assertion(issuer):
+    person = UserFactory(first_name="Claire", last_name="Dupont")
+    awarded, _ = award_badge(
+        badge_class=make_badge_class(issuer),
+        email=person.email,
+        recipient=person,
+        source="manual:1",
+        evidence=[{"type": "Evidence", "id": "https://example.org/seance", "name": "Séance"}],
+    )
+    return awarded
+
+
+def get(client, url, accept=JSON_LD, **headers):
+    return client.get(url, HTTP_ACCEPT=accept, **headers)
+
+
+def test_machines_get_json_ld_with_cors_cache_and_etag(client, assertion):
+    url = reverse("badges:assertion", kwargs={"uuid": assertion.uuid})
+    response = get(client, url)
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith(JSON_LD)
+    assert response["Access-Control-Allow-Origin"] == "*"
+    assert "max-age=300" in response["Cache-Control"]
+    document = json.loads(response.content)
+    assert document["type"] == "Assertion"
+    assert document["id"] == assertion.public_url == "http://testserver" + url
+    assert document["verification"] == {"type": "hosted"}
+    assert document["recipient"]["identity"].startswith("sha256$")
+    assert document["evidence"][0]["id"] == "https://example.org/seance"
+    again = get(client, url, HTTP_IF_NONE_MATCH=response["ETag"])
+    assert again.status_code == 304
+
+
+def test_every_id_resolves_to_its_document(client, assertion):
+    document = json.loads(get(client, assertion.public_url).content)
+    badge = json.loads(get(client, document["badge"]).content)
+    assert badge["type"] == "BadgeClass"
+    assert badge["criteria"]["narrative"]
+    issuer = json.loads(get(client, badge["issuer"]).content)
+    assert (issuer["type"], issuer["email"]) == ("Issuer", "dane@ac-poitiers.fr")
+    image = client.get(document["image"])
+    assert image["Content-Type"] == "image/png"
+    assert b"".join(image.streaming_content).startswith(b"\x89PNG")
+
+
+def test_browsers_get_a_page_and_json_can_be_forced(client, assertion):
+    url = assertion.public_url
+    page = get(client, url, accept="text/html,application/xhtml+xml,*/*;q=0.8")
+    html = page.content.decode()
+    assert page["Content-Type"].startswith("text/html")
+    assert "Co-formateur numérique" in html
+    assert f'rel="alternate" type="application/ld+json" href="{url}"' in html
+    assert "Claire Dupont" not in html  # not public until the holder says so
+    assert "linkedin.com" not in html  # only the holder is offered to add it
+    assert get(client, url + ".json", accept="text/html")["Content-Type"].startswith(JSON_LD)
+    assert get(client, url + "?format=json", accept="text/html")["Content-Type"].startswith(JSON_LD)
+
+
+def test_a_revoked_assertion_is_gone(client, assertion):
+    revoke_assertion(assertion=assertion, reason="Attribué par erreur", by=None)
+    response = get(client, assertion.public_url)
+    assert response.status_code == 410
+    assert json.loads(response.content) == {
+        "@context": "https://w3id.org/openbadges/v2",
+        "id": assertion.public_url,
+        "type": "Assertion",
+        "revoked": True,
+        "revocationReason": "Attribué par erreur",
+    }
+    page = get(client, assertion.public_url, accept="text/html")
+    assert page.status_code == 410
+    assert "Badge révoqué" in page.content.decode()
+
+
+def test_my_badges_lists_mine_and_the_public_toggle_shows_my_name(client, assertion, issuer):
+    other, _ = award_badge(
+        badge_class=make_badge_class(issuer, name="Badge d'un autre"),
+        email="autre@ac-poitiers.fr",
+        source="manual:9",
+    )
+    client.force_login(assertion.recipient)
+    html = client.get(reverse("badges:my_badges")).content.decode()
+    assert "Co-formateur numérique" in html
+    assert "Badge d&#x27;un autre" not in html and "Badge d'un autre" not in html
+    client.post(reverse("badges:toggle_public", kwargs={"uuid": assertion.uuid}))
+    page = get(client, assertion.public_url, accept="text/html").content.decode()
+    assert "Claire Dupont" in page
+    assert (
+        client.post(reverse("badges:toggle_public", kwargs={"uuid": other.uuid})).status_code == 404
+    )
+    exported = json.loads(client.get(reverse("badges:export_badges")).content)
+    assert [item["id"] for item in exported] == [assertion.public_url]
