@@ -101,6 +101,11 @@ def publish_version(*, badge_class, by=None):
     Called after each edit and before each award: assertions always point at a version that
     says exactly what the badge class said when they were issued.
     """
+    # Fast path, no lock: nothing changed since the latest version (every award but the first
+    # after an edit). Awards of one badge class then never queue behind each other.
+    latest = badge_class.versions.order_by("-number").first()
+    if latest and _comparable(latest.document) == _comparable(badge_class_document(badge_class)):
+        return latest
     with transaction.atomic():
         locked = BadgeClass.objects.select_for_update().get(pk=badge_class.pk)
         latest = locked.versions.order_by("-number").first()
