@@ -8,9 +8,12 @@ class BadgesConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from cotraining.signals import workshop_completed
+        from cotraining.signals import completion_withdrawn, workshop_completed
 
-        from .receivers import award_on_completion
+        from .receivers import award_on_completion, revoke_on_withdrawal
 
         # dispatch_uid: imported twice (tests, autoreload), the receiver still runs once.
         workshop_completed.connect(award_on_completion, dispatch_uid="badges.award_on_completion")
+        completion_withdrawn.connect(
+            revoke_on_withdrawal, dispatch_uid="badges.revoke_on_withdrawal"
+        )

@@ -280,3 +280,60 @@ class Assertion(models.Model):
         if self.revoked:
             return "revoked"
         return "expired" if self.is_expired else "valid"
+
+
+class BulkAward(models.Model):
+    """One CSV file of recipients for one badge: validated whole, then awarded by a Celery job.
+
+    The validated rows are kept with it (the job reads them, and they say what was asked); the
+    counts say how far the job went and what it found.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("En attente")
+        RUNNING = "running", _("En cours")
+        DONE = "done", _("Terminé")
+        FAILED = "failed", _("Échec")
+
+    badge_class = models.ForeignKey(
+        BadgeClass, on_delete=models.PROTECT, related_name="bulk_awards", verbose_name=_("badge")
+    )
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("déposé par"),
+    )
+    filename = models.CharField(_("fichier"), max_length=255)
+    # [{"line", "email", "evidence_url", "narrative", "issued_on", "expires"}], dates ISO.
+    rows = models.JSONField(_("lignes"), default=list, blank=True)
+    status = models.CharField(
+        _("statut"), max_length=10, choices=Status.choices, default=Status.PENDING
+    )
+    total = models.PositiveIntegerField(_("lignes"), default=0)
+    awarded = models.PositiveIntegerField(_("décernés"), default=0)
+    already_had = models.PositiveIntegerField(_("déjà titulaires"), default=0)
+    # Rows gone through, committed with their awards: a retried job resumes from here.
+    processed = models.PositiveIntegerField(_("lignes traitées"), default=0)
+    # [[line, message]]: rows the job could not award, or why the job stopped.
+    errors = models.JSONField(_("erreurs"), default=list, blank=True)
+    created_at = models.DateTimeField(_("déposé le"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("terminé le"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("attribution par fichier")
+        verbose_name_plural = _("attributions par fichier")
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.badge_class} — {self.filename} ({self.get_status_display()})"
+
+    @property
+    def percent(self):
+        return round(100 * self.processed / self.total) if self.total else 100
+
+    @property
+    def is_finished(self):
+        return self.status in (self.Status.DONE, self.Status.FAILED)

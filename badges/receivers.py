@@ -6,3 +6,10 @@ def award_on_completion(sender, completion, **kwargs):
     from .tasks import award_completion_badges
 
     award_completion_badges.delay(completion.pk)
+
+
+def revoke_on_withdrawal(sender, user, workshop, **kwargs):
+    """Attendance corrected so that a completion no longer stands: revoke what it earned."""
+    from .tasks import revoke_withdrawn_completion_badges
+
+    revoke_withdrawn_completion_badges.delay(user.pk, workshop.pk)

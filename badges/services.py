@@ -5,23 +5,32 @@ hosted verification); they are built from the database each time except a badge 
 is frozen per version so that earlier assertions keep the criteria they were issued against.
 """
 
+import csv
 import io
 import json
+from datetime import date, datetime, time
+from pathlib import Path
 
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
+from django.core.validators import URLValidator, validate_email
 from django.db import IntegrityError, transaction
+from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from openbadges_bakery import bake, unbake
 from wagtail.log_actions import log
 
 from cotraining.constants import Attendance, EnrollmentStatus
+from cotraining.csvio import detect_encoding
 from cotraining.exceptions import ServiceError
 from cotraining.models import Completion, Enrollment
 
 from .constants import AuditAction, BadgeKind
-from .models import Assertion, BadgeClass, BadgeClassVersion, site_url
+from .models import Assertion, BadgeClass, BadgeClassVersion, BulkAward, site_url
 
+User = get_user_model()
 CONTEXT = "https://w3id.org/openbadges/v2"
 
 
@@ -287,6 +296,26 @@ def completion_evidence(completion):
     ]
 
 
+COMPLETION_SOURCE = "completion:"
+
+
+def revoke_withdrawn_completion_badges(*, user_id, workshop_id):
+    """Attendance corrected down: the participant badges earned by that completion no longer
+    stand. Revoked with a reason (verifiers then see 410), never deleted."""
+    assertions = Assertion.objects.filter(
+        recipient_id=user_id,
+        badge_class__workshop_id=workshop_id,
+        badge_class__kind=BadgeKind.PARTICIPANT,
+        source__startswith=COMPLETION_SOURCE,
+        revoked=False,
+    )
+    return revoke_assertions(
+        assertions=list(assertions),
+        reason=_("Présence corrigée : l'atelier n'est plus validé."),
+        by=None,
+    )
+
+
 def award_completion_badges(*, completion_id):
     """On a workshop's completion: its participant badges to the person, its trainer badges to
     its trainers (one per workshop each, whatever the number of sessions or retries)."""
@@ -297,13 +326,18 @@ def award_completion_badges(*, completion_id):
         return []
     workshop = completion.workshop
     awarded = []
-    source = f"workshop:{workshop.pk}"
     for badge_class in BadgeClass.objects.filter(workshop=workshop).select_related("issuer"):
         if badge_class.kind == BadgeKind.PARTICIPANT:
+            # Keyed by the completion: withdrawn (its badge revoked) then earned again, the
+            # person gets a new, valid assertion rather than the revoked one back.
+            source = f"{COMPLETION_SOURCE}{completion.pk}"
             people = [completion.user]
             evidence = completion_evidence(completion)
+            issued_on = completion.completed_at  # dated by the training, not by the task
         else:
+            source = f"workshop:{workshop.pk}"
             people = list(workshop.trainers.all())
+            issued_on = None
             evidence = [
                 {
                     "type": "Evidence",
@@ -319,7 +353,323 @@ def award_completion_badges(*, completion_id):
                 recipient=person,
                 source=source,
                 evidence=evidence,
+                issued_on=issued_on,
             )
             if created:
                 awarded.append(assertion)
     return awarded
+
+
+# --- Manual and bulk awards, bulk revocation -----------------------------------------------
+
+MANUAL_SOURCE = "manual"  # one manual award per badge and person: a second one is a no-op
+BULK_SOURCE = "bulk"  # likewise for files: a re-run or a second file counts "already had it"
+START_BULK_AWARD = "entrepairs.start_bulk_award"  # audit action, registered in wagtail_hooks
+BULK_COLUMNS = ("email", "evidence_url", "narrative", "issued_on", "expires")
+MAX_BULK_ROWS = 5000
+MAX_REPORTED_ERRORS = 500
+BULK_PROGRESS_EVERY = 20  # rows per transaction: awards and progress commit together
+
+
+class CsvInvalid(ServiceError):
+    """A file refused as a whole: `errors` lists [(line, message)], header = line 1, 0 = file."""
+
+    def __init__(self, errors, *, count=None):
+        super().__init__(
+            "csv_invalid",
+            _(
+                "Le fichier contient des erreurs : rien n'a été décerné. "
+                "Corrigez-les et déposez-le à nouveau."
+            ),
+        )
+        self.errors = errors[:MAX_REPORTED_ERRORS]
+        self.count = count if count is not None else len(errors)
+
+
+def evidence_for(*, url="", narrative=""):
+    """The Open Badges Evidence of a manual or bulk award (nothing when neither is given)."""
+    evidence = {"type": "Evidence"}
+    if url:
+        evidence["id"] = url
+    if narrative:
+        evidence["narrative"] = narrative
+    return [evidence] if len(evidence) > 1 else []
+
+
+def award_manually(*, badge_class, people=(), emails=(), evidence_url="", narrative="", by):
+    """Award one badge to chosen people and typed addresses; returns (awarded, already_had).
+
+    Source "manual": a person gets a badge by hand once, so a second award is a no-op reported
+    as "already had it" rather than a duplicate assertion. Permission is checked by the caller
+    against `awardable_badge_classes`.
+    """
+    recipients = {person.email.strip().lower(): person for person in people}
+    typed = {email.strip().lower() for email in emails if email.strip()} - set(recipients)
+    if typed:
+        accounts = User.objects.annotate(lower_email=Lower("email")).filter(
+            lower_email__in=typed, is_active=True
+        )
+        recipients.update({account.lower_email: account for account in accounts})
+        recipients.update({email: None for email in typed if email not in recipients})
+    if not recipients:
+        raise ServiceError("no_recipient", _("Choisissez au moins une personne."))
+    evidence = evidence_for(url=evidence_url, narrative=narrative)
+    awarded, already_had = [], []
+    for email, person in sorted(recipients.items()):
+        assertion, created = award_badge(
+            badge_class=badge_class,
+            email=email,
+            recipient=person,
+            source=MANUAL_SOURCE,
+            evidence=evidence,
+            awarded_by=by,
+        )
+        (awarded if created else already_had).append(assertion)
+    return awarded, already_had
+
+
+def _decoded_records(file):
+    """(record number, cells) for each CSV record of an uploaded file, header included.
+
+    Records are numbered as a spreadsheet numbers its rows (header = 1, a cell spanning several
+    lines still one row), not by physical line; the delimiter is the header's (; or ,).
+    """
+    encoding = detect_encoding(file)
+    file.seek(0)
+    text = io.TextIOWrapper(file, encoding=encoding, newline="")
+    try:
+        header = text.readline()
+        delimiter = ";" if header.count(";") > header.count(",") else ","
+        text.seek(0)
+        yield from enumerate(csv.reader(text, delimiter=delimiter), start=1)
+    except csv.Error as exc:
+        raise ServiceError("csv_unreadable", _("Fichier CSV illisible : %s") % exc) from exc
+    finally:
+        text.detach()
+
+
+def _parse_bulk_row(values, today):
+    """The row's fields, or ValueError with every problem found on it."""
+    problems = []
+    email = values.get("email", "").strip().lower()
+    if not email:
+        problems.append(_("l'adresse électronique est vide"))
+    else:
+        try:
+            validate_email(email)
+        except ValidationError:
+            problems.append(_("adresse électronique invalide « %(value)s »") % {"value": email})
+    url = values.get("evidence_url", "").strip()
+    if url:
+        try:
+            URLValidator(schemes=["http", "https"])(url)
+        except ValidationError:
+            problems.append(_("lien de preuve invalide « %(value)s »") % {"value": url})
+    dates = {}
+    for column in ("issued_on", "expires"):
+        raw = values.get(column, "").strip()
+        if not raw:
+            dates[column] = None
+            continue
+        try:
+            dates[column] = date.fromisoformat(raw)
+        except ValueError:
+            dates[column] = None
+            problems.append(
+                _("%(column)s : date « %(value)s » invalide (format AAAA-MM-JJ)")
+                % {"column": column, "value": raw}
+            )
+    if dates["issued_on"] and dates["issued_on"] > today:
+        problems.append(_("issued_on : la date de délivrance est dans le futur"))
+    if dates["expires"] and dates["expires"] <= (dates["issued_on"] or today):
+        problems.append(_("expires : la date d'expiration doit suivre la date de délivrance"))
+    if problems:
+        raise ValueError(" ; ".join(problems))
+    return {
+        "email": email,
+        "evidence_url": url,
+        "narrative": values.get("narrative", "").strip(),
+        "issued_on": dates["issued_on"].isoformat() if dates["issued_on"] else "",
+        "expires": dates["expires"].isoformat() if dates["expires"] else "",
+    }
+
+
+def validate_bulk_award_csv(file):
+    """Every row of a bulk-award file, checked before anything is awarded.
+
+    Returns the rows (dicts with their line number) or raises CsvInvalid listing each bad line
+    with its reasons, so that the whole file is fixed at once and never half awarded.
+    Columns: email (required), evidence_url, narrative, issued_on, expires (ISO dates), in any
+    order and letter case; UTF-8 with or without BOM; ";" or "," separated.
+    """
+    errors, rows, seen = [], [], {}
+    today = timezone.localdate()
+    records = _decoded_records(file)
+    try:
+        _number, header = next(records, (1, []))
+        columns = [name.strip().lower() for name in header]
+        if not any(columns):
+            raise CsvInvalid([(0, _("Le fichier est vide."))])
+        if "email" not in columns:
+            raise CsvInvalid(
+                [
+                    (
+                        1,
+                        _(
+                            "En-tête : colonne « email » manquante "
+                            "(colonnes possibles : %(columns)s)."
+                        )
+                        % {"columns": ", ".join(BULK_COLUMNS)},
+                    )
+                ]
+            )
+        for line, cells in records:
+            if not any(cell.strip() for cell in cells):
+                continue
+            if len(rows) + len(errors) >= MAX_BULK_ROWS:
+                errors.append(
+                    (line, _("Au plus %(max)s lignes par fichier.") % {"max": MAX_BULK_ROWS})
+                )
+                break
+            values = {
+                name: cells[i]
+                for i, name in enumerate(columns)
+                if name in BULK_COLUMNS and i < len(cells)
+            }
+            try:
+                row = _parse_bulk_row(values, today)
+            except ValueError as exc:
+                errors.append((line, str(exc)))
+                continue
+            if row["email"] in seen:
+                errors.append(
+                    (
+                        line,
+                        _("adresse %(email)s en double (déjà ligne %(first)s)")
+                        % {"email": row["email"], "first": seen[row["email"]]},
+                    )
+                )
+                continue
+            seen[row["email"]] = line
+            rows.append({"line": line, **row})
+    except CsvInvalid:
+        raise
+    except ServiceError as exc:
+        raise CsvInvalid([(0, exc.message)]) from exc
+    finally:
+        records.close()  # hands the file back (detached) even when left half read
+    if errors:
+        raise CsvInvalid(errors)
+    if not rows:
+        raise CsvInvalid([(0, _("Le fichier ne contient aucune ligne de données."))])
+    return rows
+
+
+def start_bulk_award(*, badge_class, rows, filename, by):
+    """Record a validated file and enqueue its awards (after commit: the job must see the row)."""
+    from .tasks import run_bulk_award
+
+    with transaction.atomic():
+        bulk = BulkAward.objects.create(
+            badge_class=badge_class,
+            uploaded_by=by,
+            filename=Path(filename or "badges.csv").name[:255],
+            rows=list(rows),
+            total=len(rows),
+        )
+        log(bulk, START_BULK_AWARD, user=by, data={"badge": badge_class.name, "rows": len(rows)})
+        run_bulk_award.delay_on_commit(bulk.pk)
+    return bulk
+
+
+def _start_of_day(iso):
+    return timezone.make_aware(datetime.combine(date.fromisoformat(iso), time.min))
+
+
+def _end_of_day(iso):
+    return timezone.make_aware(datetime.combine(date.fromisoformat(iso), time.max))
+
+
+def run_bulk_award(*, bulk_id):
+    """Award a file's rows with source "bulk", committing awards and progress every few rows.
+
+    A retried job resumes after the last committed chunk, so each row is counted once; a row
+    whose person already had the badge this way (an earlier file, a re-run) is "already had it".
+    """
+    bulk = BulkAward.objects.select_related("badge_class", "uploaded_by").filter(pk=bulk_id).first()
+    if bulk is None or bulk.status == BulkAward.Status.DONE:
+        return bulk
+    BulkAward.objects.filter(pk=bulk.pk).update(status=BulkAward.Status.RUNNING)
+    rows = bulk.rows
+    try:
+        while bulk.processed < bulk.total:
+            with transaction.atomic():
+                # The chunk is read under the lock: a job delivered twice never awards or
+                # counts the same rows in both workers.
+                counts = (
+                    BulkAward.objects.select_for_update()
+                    .only("awarded", "already_had", "processed")
+                    .get(pk=bulk.pk)
+                )
+                chunk = rows[counts.processed : counts.processed + BULK_PROGRESS_EVERY]
+                accounts = {
+                    account.lower_email: account
+                    for account in User.objects.annotate(lower_email=Lower("email")).filter(
+                        lower_email__in=[row["email"] for row in chunk], is_active=True
+                    )
+                }
+                for row in chunk:
+                    _assertion, created = award_badge(
+                        badge_class=bulk.badge_class,
+                        email=row["email"],
+                        recipient=accounts.get(row["email"]),
+                        source=BULK_SOURCE,
+                        evidence=evidence_for(url=row["evidence_url"], narrative=row["narrative"]),
+                        issued_on=_start_of_day(row["issued_on"]) if row["issued_on"] else None,
+                        expires=_end_of_day(row["expires"]) if row["expires"] else None,
+                        awarded_by=bulk.uploaded_by,
+                    )
+                    if created:
+                        counts.awarded += 1
+                    else:
+                        counts.already_had += 1
+                counts.processed += len(chunk)
+                counts.save(update_fields=["awarded", "already_had", "processed"])
+            bulk.processed = counts.processed
+    except Exception as exc:
+        BulkAward.objects.filter(pk=bulk.pk).update(
+            status=BulkAward.Status.FAILED,
+            finished_at=timezone.now(),
+            errors=[[0, _("Interrompu : %(error)s") % {"error": exc}]],
+        )
+        raise
+    BulkAward.objects.filter(pk=bulk.pk).update(
+        status=BulkAward.Status.DONE, finished_at=timezone.now(), errors=[]
+    )
+    bulk.refresh_from_db()
+    return bulk
+
+
+def revoke_assertions(*, assertions, reason, by):
+    """Revoke several assertions with one reason, all or none; returns how many were revoked.
+
+    Idempotent: assertions already revoked keep their first reason and are not counted.
+    Permission is checked by the caller against `revocable_assertions`.
+    """
+    reason = (reason or "").strip()
+    if not reason:
+        raise ServiceError("reason_required", _("Indiquez le motif de la révocation."))
+    now = timezone.now()
+    with transaction.atomic():
+        locked = list(
+            Assertion.objects.select_for_update()
+            .filter(pk__in=[a.pk for a in assertions], revoked=False)
+            .order_by("pk")
+        )
+        for assertion in locked:
+            assertion.revoked = True
+            assertion.revocation_reason = reason[:255]
+            assertion.revoked_at = now
+            assertion.save(update_fields=["revoked", "revocation_reason", "revoked_at"])
+            log(assertion, AuditAction.REVOKE_ASSERTION, user=by, data={"reason": reason})
+    return len(locked)

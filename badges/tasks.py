@@ -25,6 +25,16 @@ def award_completion_badges(completion_id):
 
 
 @shared_task(
+    name="badges.tasks.revoke_withdrawn_completion_badges",
+    ignore_result=True,
+    time_limit=60,
+    soft_time_limit=50,
+)
+def revoke_withdrawn_completion_badges(user_id, workshop_id):
+    return services.revoke_withdrawn_completion_badges(user_id=user_id, workshop_id=workshop_id)
+
+
+@shared_task(
     name="badges.tasks.send_badge_email",
     autoretry_for=(OSError,),  # SMTP and network failures
     retry_backoff=True,
@@ -65,3 +75,19 @@ def send_badge_email(assertion_id):
     message.attach(f"badge.{ext}", content, "image/svg+xml" if ext == "svg" else "image/png")
     message.send()
     return True
+
+
+@shared_task(
+    name="badges.tasks.run_bulk_award",
+    autoretry_for=(OSError,),  # storage and broker hiccups: the job resumes where it stopped
+    retry_backoff=True,
+    max_retries=3,
+    ignore_result=True,
+    # One baked image per row: a 5,000-row file takes minutes, never an hour.
+    time_limit=3600,
+    soft_time_limit=3500,
+)
+def run_bulk_award(bulk_id):
+    """Award a validated file's rows. Safe to run twice: it resumes, and awards are idempotent."""
+    bulk = services.run_bulk_award(bulk_id=bulk_id)
+    return bulk.status if bulk else None

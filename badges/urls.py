@@ -22,4 +22,14 @@ urlpatterns = [
     path("mes-badges/", views.my_badges, name="my_badges"),
     path("mes-badges/export.json", views.export_badges, name="export_badges"),
     path("mes-badges/<uuid:uuid>/public/", views.toggle_public, name="toggle_public"),
+    path("badges/decerner/", views.award, name="award"),
+    path("badges/decerner/fichier/", views.bulk_award, name="bulk_award"),
+    path("badges/decerner/fichier/<int:pk>/", views.bulk_award_detail, name="bulk_award_detail"),
+    path(
+        "badges/decerner/fichier/<int:pk>/progression/",
+        views.bulk_award_progress,
+        name="bulk_award_progress",
+    ),
+    path("badges/decernes/", views.awarded_list, name="awarded_list"),
+    path("badges/decernes/revoquer/", views.revoke, name="revoke"),
 ]

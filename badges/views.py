@@ -1,5 +1,6 @@
 """Hosted Open Badges 2.0: one URL per issuer, badge class and assertion, JSON-LD for machines
-and a page for people; and the teacher's backpack ("Mes badges").
+and a page for people; the teacher's backpack ("Mes badges"); and, for the issuer's trainers and
+coordinators, awarding by hand or from a file and revoking (badges.permissions decides who).
 
 Verifiers, backpacks and LinkedIn previews hit the assertion URL often: the JSON answers carry an
 ETag (a repeat gets 304), a short public cache lifetime and open CORS for GET.
@@ -11,14 +12,27 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, HttpResponse, HttpResponseNotModified
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, HttpResponse, HttpResponseNotModified
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
-from . import services
+from cotraining.exceptions import ServiceError
+
+from . import permissions, services
+from .forms import (
+    AwardedFilterForm,
+    AwardForm,
+    AwardSearchForm,
+    BulkAwardForm,
+    RevokeForm,
+    search_people,
+)
 from .models import Assertion, BadgeClass, BadgeClassVersion, Issuer
 
 JSON_LD = "application/ld+json"
@@ -196,3 +210,222 @@ def export_badges(request):
     )
     response["Content-Disposition"] = 'attachment; filename="mes-badges.json"'
     return response
+
+
+# --- Awarding and revoking, for the issuer's trainers and coordinators ----------------------
+
+
+def _or_404(queryset):
+    """The page exists only for people who have something to do on it."""
+    if not queryset.exists():
+        raise Http404
+    return queryset
+
+
+@login_required
+def award(request):
+    """ "Décerner un badge": choose a badge and people (search, or typed addresses)."""
+    badge_classes = _or_404(
+        permissions.awardable_badge_classes(request.user)
+        .select_related("issuer")
+        .order_by("issuer__name", "name")
+    )
+    search = AwardSearchForm(request.GET or None, badge_classes=badge_classes)
+    badge, term = None, ""
+    if search.is_bound and search.is_valid():
+        badge, term = search.cleaned_data["badge"], search.cleaned_data["q"]
+    candidates = search_people(term)
+    form = None
+    if request.method == "POST":
+        badge = _posted_badge(request, badge_classes)
+        form = AwardForm(request.POST, badge_classes=badge_classes, candidates=candidates)
+        if form.is_valid():
+            data = form.cleaned_data
+            badge = data["badge_class"]
+            try:
+                awarded, already_had = services.award_manually(
+                    badge_class=badge,
+                    people=data["recipients"],
+                    emails=data["emails"],
+                    evidence_url=data["evidence_url"],
+                    narrative=data["narrative"],
+                    by=request.user,
+                )
+            except ServiceError as error:
+                form.add_error(None, error.message)
+            else:
+                _report_award(request, badge, awarded, already_had)
+                return redirect(f"{reverse('badges:award')}?{urlencode({'badge': badge.pk})}")
+    elif badge is not None:
+        form = AwardForm(
+            initial={"badge_class": badge}, badge_classes=badge_classes, candidates=candidates
+        )
+    return render(
+        request,
+        "badges/award.html",
+        {"search": search, "form": form, "badge": badge, "term": term, "candidates": candidates},
+    )
+
+
+def _posted_badge(request, badge_classes):
+    """The badge a form names, None if none; one out of the person's reach is a 404."""
+    posted = request.POST.get("badge_class", "").strip()
+    if not posted:
+        return None
+    if not posted.isdigit():
+        raise Http404
+    return get_object_or_404(badge_classes, pk=posted)
+
+
+def _report_award(request, badge, awarded, already_had):
+    if awarded:
+        messages.success(
+            request,
+            ngettext(
+                "Badge « %(badge)s » décerné à %(count)s personne : %(people)s.",
+                "Badge « %(badge)s » décerné à %(count)s personnes : %(people)s.",
+                len(awarded),
+            )
+            % {
+                "badge": badge.name,
+                "count": len(awarded),
+                "people": ", ".join(a.recipient_email for a in awarded),
+            },
+        )
+    if already_had:
+        messages.info(
+            request,
+            _("Déjà titulaires de ce badge, rien n'a changé pour eux : %(people)s.")
+            % {"people": ", ".join(a.recipient_email for a in already_had)},
+        )
+
+
+@login_required
+def bulk_award(request):
+    """Award from a CSV file: the whole file is checked first, then a job awards it."""
+    badge_classes = _or_404(
+        permissions.awardable_badge_classes(request.user)
+        .select_related("issuer")
+        .order_by("issuer__name", "name")
+    )
+    refused = None
+    if request.method == "POST":
+        _posted_badge(request, badge_classes)
+        form = BulkAwardForm(request.POST, request.FILES, badge_classes=badge_classes)
+        if form.is_valid():
+            upload = form.cleaned_data["file"]
+            try:
+                rows = services.validate_bulk_award_csv(upload)
+            except services.CsvInvalid as exc:
+                refused = exc
+            else:
+                bulk = services.start_bulk_award(
+                    badge_class=form.cleaned_data["badge_class"],
+                    rows=rows,
+                    filename=upload.name,
+                    by=request.user,
+                )
+                return redirect("badges:bulk_award_detail", pk=bulk.pk)
+    else:
+        form = BulkAwardForm(
+            initial={"badge_class": request.GET.get("badge")}, badge_classes=badge_classes
+        )
+    recent = (
+        permissions.visible_bulk_awards(request.user)
+        .select_related("badge_class")
+        .defer("rows")[:10]
+    )
+    return render(
+        request,
+        "badges/bulk_award.html",
+        {"form": form, "refused": refused, "recent": recent},
+        status=422 if refused else 200,
+    )
+
+
+def _bulk(request, pk):
+    return get_object_or_404(
+        permissions.visible_bulk_awards(request.user)
+        .select_related("badge_class__issuer", "uploaded_by")
+        .defer("rows"),
+        pk=pk,
+    )
+
+
+@login_required
+def bulk_award_detail(request, pk):
+    return render(request, "badges/bulk_award_detail.html", {"bulk": _bulk(request, pk)})
+
+
+@login_required
+@require_GET
+def bulk_award_progress(request, pk):
+    """The progress fragment that the detail page polls (htmx) until the job is finished."""
+    return render(request, "badges/includes/bulk_progress.html", {"bulk": _bulk(request, pk)})
+
+
+AWARDED_PER_PAGE = 50
+
+
+@login_required
+def awarded_list(request):
+    """ "Badges décernés": the issuer's admins find assertions and revoke them with a reason."""
+    badge_classes = _or_404(
+        permissions.revocable_badge_classes(request.user)
+        .select_related("issuer")
+        .order_by("issuer__name", "name")
+    )
+    filters = AwardedFilterForm(request.GET or None, badge_classes=badge_classes)
+    assertions = permissions.revocable_assertions(request.user).select_related(
+        "badge_class", "recipient"
+    )
+    if filters.is_bound and filters.is_valid():
+        if filters.cleaned_data["badge"]:
+            assertions = assertions.filter(badge_class=filters.cleaned_data["badge"])
+        if filters.cleaned_data["q"]:
+            assertions = assertions.filter(recipient_email__icontains=filters.cleaned_data["q"])
+    page = Paginator(assertions.order_by("-issued_on", "-pk"), AWARDED_PER_PAGE).get_page(
+        request.GET.get("page")
+    )
+    return render(
+        request,
+        "badges/awarded_list.html",
+        {
+            "filters": filters,
+            "page": page,
+            "revoke_form": RevokeForm(assertions=assertions.none()),
+            "query": request.GET.urlencode(),
+        },
+    )
+
+
+@login_required
+@require_POST
+def revoke(request):
+    """Revoke the ticked assertions with one reason; one outside the person's reach is a 404."""
+    allowed = permissions.revocable_assertions(request.user)
+    ids = [pk for pk in request.POST.getlist("assertions") if pk.isdigit()]
+    if len(ids) != len(request.POST.getlist("assertions")) or (
+        allowed.filter(pk__in=ids).count() != len(set(ids))
+    ):
+        raise Http404
+    form = RevokeForm(request.POST, assertions=allowed)
+    back = reverse("badges:awarded_list")
+    if request.POST.get("query"):
+        back += "?" + request.POST["query"]
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+        return redirect(back)
+    count = services.revoke_assertions(
+        assertions=form.cleaned_data["assertions"],
+        reason=form.cleaned_data["reason"],
+        by=request.user,
+    )
+    messages.success(
+        request,
+        ngettext("%(count)s badge révoqué.", "%(count)s badges révoqués.", count)
+        % {"count": count},
+    )
+    return redirect(back)

@@ -4,6 +4,7 @@ from wagtail.admin.viewsets.model import ModelViewSet, ModelViewSetGroup
 
 from .constants import AuditAction
 from .models import Assertion, BadgeClass, Issuer
+from .services import START_BULK_AWARD
 
 
 @hooks.register("register_log_actions")
@@ -14,6 +15,9 @@ def register_audit_actions(actions):
         AuditAction.PUBLISH_BADGE_VERSION,
         _("Nouvelle version d'un badge"),
         _("Nouvelle version d'un badge"),
+    )
+    actions.register_action(
+        START_BULK_AWARD, _("Attribution de badges par fichier"), _("Attribution par fichier")
     )
 
 

@@ -90,6 +90,7 @@ TEMPLATES = [
                 "wagtail.contrib.settings.context_processors.settings",
                 "cms.context_processors.site_config",
                 "cotraining.context_processors.roles",
+                "badges.context_processors.badge_rights",
             ],
         },
     },

@@ -1,5 +1,8 @@
 """Test settings: the embedded default unless DATABASE_URL / CELERY_BROKER_URL say otherwise."""
 
+import os
+import tempfile
+
 from .base import *  # noqa: F403
 from .base import MAILERS, env
 
@@ -12,3 +15,9 @@ WAGTAILADMIN_BASE_URL = "http://testserver"
 SITE_URL = "http://testserver"
 ALLOWED_HOSTS = ["*"]
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# Uploaded and generated files (badge images, baked assertions) go to a scratch folder, never into
+# the working tree's media/; exported so that a Celery worker started by the tests shares it.
+MEDIA_ROOT = os.environ.setdefault(
+    "ENTREPAIRS_TEST_MEDIA_ROOT", tempfile.mkdtemp(prefix="entrepairs-test-media-")
+)

@@ -117,3 +117,21 @@ def test_completing_a_workshop_awards_its_badges_once(issuer, django_capture_on_
     assert "3" in mine.evidence[0]["narrative"]
     assert Assertion.objects.get(badge_class=trainer_badge).recipient == trainer
     assert Assertion.objects.count() == 2
+
+
+def test_attendance_corrected_down_revokes_and_a_new_completion_awards_again(
+    issuer, django_capture_on_commit_callbacks
+):
+    import time_machine
+
+    session = SessionFactory()
+    badge_class = make_badge_class(issuer, workshop=session.workshop)
+    trainer = UserFactory()
+    enrollment = enroll(user=teacher(), session=session).enrollment
+    with time_machine.travel(session.start + timedelta(minutes=10), tick=False):
+        for attendance in (Attendance.PRESENT, Attendance.ABSENT, Attendance.PRESENT):
+            with django_capture_on_commit_callbacks(execute=True):
+                record_attendance(enrollment=enrollment, attendance=attendance, by=trainer)
+    first, second = Assertion.objects.filter(badge_class=badge_class).order_by("pk")
+    assert first.revoked and "Présence corrigée" in first.revocation_reason
+    assert not second.revoked

@@ -1,0 +1,15 @@
+from django.utils.functional import SimpleLazyObject
+
+
+def badge_rights(request):
+    """Whether the person may award or revoke badges (for the navigation), queried only when a
+    template asks."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+    from .permissions import awardable_badge_classes, revocable_badge_classes
+
+    return {
+        "can_award": SimpleLazyObject(lambda: awardable_badge_classes(user).exists()),
+        "can_revoke": SimpleLazyObject(lambda: revocable_badge_classes(user).exists()),
+    }

@@ -1,0 +1,128 @@
+"""Revoking badges, one or many, with a reason; only the issuer's admins may."""
+
+import pytest
+from django.urls import reverse
+from wagtail.models import ModelLogEntry
+
+from badges.constants import AuditAction
+from badges.models import Assertion
+from badges.services import award_badge, revoke_assertions
+from cotraining.constants import Role
+from cotraining.exceptions import ServiceError
+from cotraining.services import grant_role
+from tests.badges.conftest import make_badge_class
+from tests.factories import UserFactory, academie, teacher
+
+pytestmark = pytest.mark.django_db
+
+
+def person(role, code="13"):
+    user = UserFactory()
+    grant_role(user=user, role=role, academie=academie(code))
+    return user
+
+
+@pytest.fixture
+def awarded(issuer):
+    badge_class = make_badge_class(issuer)
+    return [
+        award_badge(badge_class=badge_class, email=f"p{i}@b.fr", source="manual")[0]
+        for i in range(3)
+    ]
+
+
+def test_revoking_several_is_one_audited_idempotent_operation(awarded):
+    admin = UserFactory(is_superuser=True)
+    assert revoke_assertions(assertions=awarded[:2], reason=" Plagiat ", by=admin) == 2
+    assert revoke_assertions(assertions=awarded, reason="Autre motif", by=admin) == 1
+    revoked = {a.recipient_email: a for a in Assertion.objects.all()}
+    assert revoked["p0@b.fr"].revocation_reason == "Plagiat"  # the first reason stays
+    assert revoked["p2@b.fr"].revocation_reason == "Autre motif"
+    assert all(a.revoked and a.revoked_at for a in revoked.values())
+    entries = ModelLogEntry.objects.filter(action=AuditAction.REVOKE_ASSERTION)
+    assert entries.count() == 3 and {e.user_id for e in entries} == {admin.pk}
+
+
+def test_a_reason_is_required(awarded):
+    with pytest.raises(ServiceError) as error:
+        revoke_assertions(assertions=awarded, reason="  ", by=None)
+    assert error.value.code == "reason_required"
+    assert not Assertion.objects.filter(revoked=True).exists()
+
+
+def test_a_coordinator_revokes_from_the_list_and_verifiers_get_410(client, awarded):
+    coordinator = person(Role.COORDINATOR)
+    client.force_login(coordinator)
+    page = client.get(reverse("badges:awarded_list"), {"q": "p1@"})
+    assert [a.pk for a in page.context["page"].object_list] == [awarded[1].pk]
+    response = client.post(
+        reverse("badges:revoke"),
+        {"assertions": [awarded[0].pk, awarded[1].pk], "reason": "Erreur de saisie"},
+        follow=True,
+    )
+    assert "2 badges révoqués" in response.content.decode()
+    assert set(Assertion.objects.filter(revoked=True).values_list("pk", flat=True)) == {
+        awarded[0].pk,
+        awarded[1].pk,
+    }
+    hosted = client.get(
+        reverse("badges:assertion", kwargs={"uuid": awarded[0].uuid}),
+        HTTP_ACCEPT="application/ld+json",
+    )
+    assert hosted.status_code == 410 and hosted.json()["revoked"] is True
+    assert hosted.json()["revocationReason"] == "Erreur de saisie"
+
+
+def test_revoking_without_a_reason_or_a_choice_changes_nothing(client, awarded):
+    client.force_login(person(Role.COORDINATOR))
+    response = client.post(
+        reverse("badges:revoke"), {"assertions": [awarded[0].pk], "reason": ""}, follow=True
+    )
+    assert response.status_code == 200
+    response = client.post(reverse("badges:revoke"), {"reason": "Motif"}, follow=True)
+    assert "Cochez au moins un badge" in response.content.decode()
+    assert not Assertion.objects.filter(revoked=True).exists()
+
+
+@pytest.mark.parametrize("who", ["trainer", "coordinator elsewhere", "teacher"])
+def test_others_get_404_and_revoke_nothing(client, awarded, who):
+    user = {
+        "trainer": lambda: person(Role.TRAINER),  # awards, never revokes
+        "coordinator elsewhere": lambda: person(Role.COORDINATOR, "04"),
+        "teacher": teacher,
+    }[who]()
+    if who == "coordinator elsewhere":
+        # They administer an issuer of their own, so the list exists for them, empty of ours.
+        from badges.models import Issuer
+
+        theirs = Issuer.objects.create(
+            name="DANE d'Aix-Marseille",
+            url="https://www.ac-aix-marseille.fr",
+            email="dane@ac-aix-marseille.fr",
+            academie=academie("04"),
+        )
+        make_badge_class(theirs)
+    client.force_login(user)
+    listing = client.get(reverse("badges:awarded_list"))
+    if who == "coordinator elsewhere":
+        assert listing.status_code == 200 and not listing.context["page"].object_list
+    else:
+        assert listing.status_code == 404
+    response = client.post(
+        reverse("badges:revoke"), {"assertions": [awarded[0].pk], "reason": "Motif"}
+    )
+    assert response.status_code == 404
+    assert not Assertion.objects.filter(revoked=True).exists()
+
+
+def test_the_list_filters_by_badge_class(client, issuer, awarded, django_assert_max_num_queries):
+    other = make_badge_class(issuer, name="Autre")
+    extra, _ = award_badge(badge_class=other, email="q@b.fr", source="manual")
+    client.force_login(person(Role.COORDINATOR))
+    page = client.get(reverse("badges:awarded_list"), {"badge": other.pk})
+    assert [a.pk for a in page.context["page"].object_list] == [extra.pk]
+    for i in range(10):
+        award_badge(badge_class=other, email=f"r{i}@b.fr", source="manual")
+    with django_assert_max_num_queries(20):  # the layout's ~15 and 2 for the list, not 1 a row
+        page = client.get(reverse("badges:awarded_list"))
+    assert page.context["page"].paginator.count == 14
