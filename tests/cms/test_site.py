@@ -10,9 +10,12 @@ from babel.messages.pofile import read_po
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import escape
 from wagtail.models import Page, Site
 from wagtail.test.utils import WagtailPageTestCase
 
+from badges.constants import BadgeKind, ExpiryRule
+from badges.models import Assertion, BadgeClass, BadgeClassVersion, Issuer
 from cms.models import HomePage, ResourcePage, RetexPage
 from cotraining.constants import (
     Attendance,
@@ -34,6 +37,12 @@ from cotraining.models import (
 )
 
 ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(autouse=True)
+def _media_root(settings, tmp_path):
+    # seed_demo writes badge images (and baked assertions): never into the working tree's media/.
+    settings.MEDIA_ROOT = tmp_path / "media"
 
 
 class TestHomePage(WagtailPageTestCase):
@@ -214,6 +223,93 @@ def test_seed_demo_shows_the_coordinator_risks_and_a_failed_email(client, seeded
     response = client.get("/admin/envois/", {"status": NotificationStatus.FAILED})
     assert response.status_code == 200
     assert str(failed.recipient) in response.content.decode()
+
+
+def _badge_rows():
+    return (
+        sorted(Issuer.objects.values_list("pk", "name", "image")),
+        sorted(BadgeClass.objects.values_list("pk", "name", "kind", "workshop", "image")),
+        sorted(BadgeClassVersion.objects.values_list("pk", "badge_class", "number")),
+        sorted(
+            Assertion.objects.values_list(
+                "pk", "badge_class", "recipient_email", "source", "public", "revoked", "image"
+            )
+        ),
+    )
+
+
+@pytest.mark.django_db
+def test_seed_demo_badges_are_idempotent(
+    mailoutbox, eager_tasks, django_capture_on_commit_callbacks
+):
+    out = io.StringIO()
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("seed_demo", stdout=out)
+    first = _badge_rows()
+    badge_mails = [m for m in mailoutbox if m.attachments and m.attachments[0][0] == "badge.svg"]
+    assert 1 <= len(badge_mails) <= 5  # a handful, printed to the console in development
+    assert all(m.to[0].split("@")[0] in ("enseignant", "formateur") for m in badge_mails)
+    mailoutbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("seed_demo", stdout=io.StringIO())
+    assert _badge_rows() == first
+    assert [m.subject for m in mailoutbox if m.attachments] == []
+    issuer = Issuer.objects.get()
+    assert (issuer.name, issuer.academie.code) == ("DANE de l'académie de Poitiers", "13")
+    assert (issuer.url, issuer.email) == ("https://www.ac-poitiers.fr", "dane@ac-poitiers.fr")
+    assert issuer.image.name.endswith(".svg")
+    participants = BadgeClass.objects.filter(kind=BadgeKind.PARTICIPANT, workshop__isnull=False)
+    assert 3 <= participants.count() <= 4
+    for badge_class in participants:
+        assert badge_class.name.endswith(" — participant")
+        assert badge_class.criteria_narrative
+        assert set(badge_class.competences.all()) == set(badge_class.workshop.competences.all())
+    trainer = BadgeClass.objects.get(kind=BadgeKind.TRAINER)
+    assert trainer.name == "Formateur·rice co-formation numérique" and trainer.workshop
+    standalone = BadgeClass.objects.get(workshop__isnull=True)
+    assert (standalone.expiry_rule, standalone.expires_after_months) == (ExpiryRule.MONTHS, 24)
+    revoked = Assertion.objects.get(revoked=True)
+    assert revoked.revocation_reason == "Attribué par erreur"
+    assert revoked.recipient.email.startswith("collegue")
+    assert Assertion.objects.filter(badge_class=trainer, recipient__email__startswith="formateur")
+    assert "/mes-badges/" in out.getvalue()
+    public = Assertion.objects.get(public=True)
+    assert public.public_url in out.getvalue()
+
+
+def test_seed_demo_shows_the_teacher_her_badges(client, seeded):
+    teacher = _demo_account("enseignant")
+    mine = Assertion.objects.filter(recipient=teacher, revoked=False)
+    completed = Completion.objects.filter(user=teacher).values_list("workshop", flat=True)
+    # A participant badge for each completed workshop that has one, and the stand-alone badge.
+    assert set(completed) <= set(mine.values_list("badge_class__workshop", flat=True))
+    assert mine.filter(expires__isnull=False).exists()
+    client.force_login(teacher)
+    response = client.get(reverse("badges:my_badges"))
+    assert response.status_code == 200
+    html = response.content.decode()
+    for assertion in mine:
+        assert escape(assertion.badge_class.name) in html
+        assert reverse("badges:assertion", args=[assertion.uuid]) in html
+
+
+def test_seed_demo_public_badge_shows_the_teachers_name(client, seeded):
+    teacher = _demo_account("enseignant")
+    public = Assertion.objects.get(recipient=teacher, public=True)
+    page = {"HTTP_ACCEPT": "text/html"}  # a browser, anonymous: the page for people
+    response = client.get(reverse("badges:assertion", args=[public.uuid]), **page)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Badge valide" in html
+    assert teacher.get_full_name() == "Camille Martin"
+    assert "Camille Martin" in html
+    hidden = Assertion.objects.filter(recipient=teacher, public=False).first()
+    response = client.get(reverse("badges:assertion", args=[hidden.uuid]), **page)
+    assert "Camille Martin" not in response.content.decode()
+    revoked = Assertion.objects.get(revoked=True)
+    response = client.get(reverse("badges:assertion", args=[revoked.uuid]), **page)
+    assert response.status_code == 410
+    assert "Attribué par erreur" in response.content.decode()
 
 
 @pytest.mark.django_db

@@ -6,19 +6,29 @@ that the demo always shows every feature to every role.
 Enrolment: the colleagues' rows are bulk-created (no emails); the demo teacher's own path goes
 through the services, so it is exactly what the application would have written, and costs a
 handful of emails (printed to the console in development).
+
+Open Badges: the DANE issues a participant badge for a few workshops, a trainer badge and a
+stand-alone badge; the demo teacher's completions are awarded through the badges services (baked
+images written to MEDIA_ROOT, a handful of emails), one of her badges is public and a colleague's
+badge was revoked.
 """
 
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
+from pathlib import Path
 
 from allauth.account.models import EmailAddress
 from django.conf import settings
+from django.core.files.base import ContentFile
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 from wagtail.models import Site
 
+from badges.constants import BadgeKind, ExpiryRule
+from badges.models import Assertion, BadgeClass, Issuer, site_url
+from badges.services import award_badge, award_completion_badges, revoke_assertion
 from cms.demo_content import COURSES, RESOURCES, RETEX, SESSION_PLANS, WORKSHOPS
 from cms.models import PlatformSettings, ResourcePage, RetexPage
 from cms.setup import ensure_academie_sections, ensure_site
@@ -89,6 +99,31 @@ WAITING_LISTS = [
 ]
 FAILED_EMAIL_TO = "collegue017"
 
+# Open Badges: the issuer, its badge images (cms/data/badges/) and its badge classes.
+BADGE_IMAGES = Path(__file__).resolve().parents[2] / "data" / "badges"
+ISSUER_NAME = "DANE de l'académie de Poitiers"
+ISSUER = {
+    "url": "https://www.ac-poitiers.fr",
+    "email": "dane@ac-poitiers.fr",
+    "description": (
+        "Délégation académique au numérique éducatif : elle reconnaît les compétences "
+        "numériques acquises et partagées entre pairs dans l'académie de Poitiers."
+    ),
+}
+# Participant badges: (workshop slug, short name). The demo teacher completed the first two.
+PARTICIPANT_BADGES = [
+    (TEACHER_ATTENDED_LAST_YEAR, "Forge des communs numériques"),
+    (TEACHER_ATTENDED_PARTLY, "Accompagnement Pix"),
+    (TEACHER_CONFIRMED, "Cybersécurité en établissement"),
+    ("ia-generative-enseignants", "IA générative"),
+]
+PUBLIC_BADGE_WORKSHOP = TEACHER_ATTENDED_LAST_YEAR  # the demo teacher shows her name on it
+TRAINER_BADGE = ("Formateur·rice co-formation numérique", TEACHER_ATTENDED_LAST_YEAR)
+STANDALONE_BADGE = "Référent·e numérique d'établissement"
+STANDALONE_SOURCE = "manual"  # as an award by hand: once per badge and person
+REVOKED_BADGE_TO = "collegue009"
+REVOCATION_REASON = "Attribué par erreur"
+
 # Printed at the end: which account shows which feature.
 WHAT_TO_SEE = [
     (
@@ -100,6 +135,11 @@ WHAT_TO_SEE = [
     ("direction", "/accords/ : deux demandes d'inscription à accorder ou refuser"),
     ("formateur", "/mes-seances/ : présences à relever, listes d'attente, feuilles d'émargement"),
     ("coordination", "/mes-seances/ : séances à risque ; /admin/envois/ : un courriel en échec"),
+]
+WHAT_TO_SEE_BADGES = [
+    ("enseignant", "/mes-badges/ : trois badges (dont un public et un qui expire), export JSON"),
+    ("formateur", "/mes-badges/ : le badge de formateur·rice, décerné quand un atelier est validé"),
+    ("admin", "/admin/ > Open Badges : émetteur, badges, badges décernés (dont un révoqué)"),
 ]
 
 
@@ -133,6 +173,7 @@ class Command(BaseCommand):
             self._resources(academie, resource_section, offer)
             self._pending_submission(academie, workshop_section)
             self._enrolments(offer)
+            self._badges(academie, offer)
             touch_catalogue()  # enrolments were bulk-created: no signal told the catalogue
         self._print(accounts)
 
@@ -589,6 +630,129 @@ class Command(BaseCommand):
             },
         )
 
+    # --- Open Badges -----------------------------------------------------------------------
+
+    def _badges(self, academie, offer):
+        """The DANE's badges, awarded through the services for the demo completions.
+
+        Every row is looked up before it is written and awards are idempotent (one assertion per
+        badge, person and source), so a second run writes nothing and sends no email.
+        """
+        issuer = self._issuer(academie)
+        for slug, short_name in PARTICIPANT_BADGES:
+            workshop = offer[slug]
+            self._badge_class(
+                issuer,
+                f"{short_name} — participant",
+                "participant.svg",
+                description=(
+                    f"Décerné aux enseignantes et enseignants qui ont validé l'atelier de "
+                    f"co-formation « {workshop.title} »."
+                ),
+                criteria_narrative=(
+                    f"Avoir suivi l'atelier « {workshop.title} » ({workshop.duration_hours:g} h) "
+                    "et y avoir été présent·e : émargement en ligne ou présence relevée par le "
+                    "formateur ou la formatrice."
+                ),
+                criteria_url=site_url(workshop.url),
+                tags="co-formation, numérique, CRCN",
+                kind=BadgeKind.PARTICIPANT,
+                workshop=workshop,
+                competences=workshop.competences.all(),
+            )
+        name, slug = TRAINER_BADGE
+        workshop = offer[slug]
+        self._badge_class(
+            issuer,
+            name,
+            "formateur.svg",
+            description=(
+                "Décerné aux formateurs et formatrices qui animent entre pairs un atelier de "
+                "co-formation au numérique éducatif."
+            ),
+            criteria_narrative=(
+                f"Avoir animé l'atelier « {workshop.title} » jusqu'à la validation d'au moins "
+                "un ou une participante."
+            ),
+            tags="co-formation, formateur, numérique",
+            kind=BadgeKind.TRAINER,
+            workshop=workshop,
+            competences=workshop.competences.all(),
+        )
+        standalone = self._badge_class(
+            issuer,
+            STANDALONE_BADGE,
+            "referent.svg",
+            description=(
+                "Reconnaît l'enseignante ou l'enseignant qui accompagne ses collègues dans les "
+                "usages du numérique de son établissement."
+            ),
+            criteria_narrative=(
+                "Être désigné·e référent·e numérique par son chef d'établissement et avoir animé "
+                "au moins deux temps d'échange entre pairs dans l'année scolaire. Décerné par la "
+                "DANE, valable deux ans."
+            ),
+            tags="référent numérique, établissement",
+            expiry_rule=ExpiryRule.MONTHS,
+            expires_after_months=24,
+        )
+        self._awards(standalone, offer)
+
+    def _issuer(self, academie):
+        issuer = Issuer.objects.filter(name=ISSUER_NAME).first()
+        if issuer is None:
+            issuer = Issuer.objects.create(name=ISSUER_NAME, academie=academie, **ISSUER)
+        if not issuer.image:
+            issuer.image.save("dane-poitiers.svg", _badge_image("dane-poitiers.svg"))
+        return issuer
+
+    def _badge_class(self, issuer, name, image, *, competences=(), **fields):
+        badge_class = BadgeClass.objects.filter(issuer=issuer, name=name).first()
+        if badge_class is not None:
+            return badge_class
+        badge_class = BadgeClass(issuer=issuer, name=name, **fields)
+        badge_class.image.save(image, _badge_image(image), save=False)
+        badge_class.save()
+        badge_class.competences.set(competences)
+        return badge_class
+
+    def _awards(self, standalone, offer):
+        teacher = User.objects.get(email=f"enseignant@{DEMO_DOMAIN}")
+        coordinator = User.objects.get(email=f"coordination@{DEMO_DOMAIN}")
+        # The demo completions of workshops with badges: the demo teacher's (a handful of emails).
+        completions = Completion.objects.filter(
+            user__email__endswith=f"@{DEMO_DOMAIN}", workshop__badge_classes__isnull=False
+        ).distinct()
+        awarded = []
+        for completion_id in completions.order_by("pk").values_list("pk", flat=True):
+            awarded += award_completion_badges(completion_id=completion_id)
+        # Her name on one public page, the first time only (she may hide it afterwards).
+        Assertion.objects.filter(
+            pk__in=[a.pk for a in awarded],
+            recipient=teacher,
+            badge_class__workshop=offer[PUBLIC_BADGE_WORKSHOP],
+            badge_class__kind=BadgeKind.PARTICIPANT,
+        ).update(public=True)
+        # A stand-alone badge, awarded by hand: it expires in two years.
+        award_badge(
+            badge_class=standalone,
+            email=teacher.email,
+            recipient=teacher,
+            source=STANDALONE_SOURCE,
+            narrative="Référente numérique du lycée Camille Guérin depuis la rentrée.",
+            awarded_by=coordinator,
+        )
+        # Awarded to the wrong colleague, then revoked (no email: it is revoked before commit).
+        colleague = _colleague_by_local(REVOKED_BADGE_TO)
+        assertion, _ = award_badge(
+            badge_class=standalone,
+            email=colleague.email,
+            recipient=colleague,
+            source=STANDALONE_SOURCE,
+            awarded_by=coordinator,
+        )
+        revoke_assertion(assertion=assertion, reason=REVOCATION_REASON, by=coordinator)
+
     def _print(self, accounts):
         self.stdout.write(self.style.SUCCESS("Données de démonstration prêtes."))
         self.stdout.write(f"Comptes de démonstration (mot de passe : {settings.DEMO_PASSWORD}) :")
@@ -597,10 +761,36 @@ class Command(BaseCommand):
         self.stdout.write("Où voir l'inscription et la présence :")
         for local, text in WHAT_TO_SEE:
             self.stdout.write(f"  {local:<13} {text}")
+        self.stdout.write("Où voir les badges (Open Badges 2.0) :")
+        for local, text in WHAT_TO_SEE_BADGES:
+            self.stdout.write(f"  {local:<13} {text}")
+        public = (
+            Assertion.objects.filter(
+                recipient__email=f"enseignant@{DEMO_DOMAIN}", public=True, revoked=False
+            )
+            .order_by("issued_on")
+            .first()
+        )
+        if public is not None:
+            self.stdout.write(f"  Page publique d'un badge : {public.public_url}")
+        revoked = Assertion.objects.filter(
+            revoked=True, recipient_email__endswith=f"@{DEMO_DOMAIN}"
+        ).first()
+        if revoked is not None:
+            self.stdout.write(f"  Badge révoqué (410) : {revoked.public_url}")
 
 
 def _colleague(number):
     return User.objects.get(email=f"collegue{number:03d}@{DEMO_DOMAIN}")
+
+
+def _colleague_by_local(local):
+    return User.objects.get(email=f"{local}@{DEMO_DOMAIN}")
+
+
+def _badge_image(name):
+    """A demo badge image (a square SVG in DSFR blue), copied to MEDIA_ROOT when saved."""
+    return ContentFile((BADGE_IMAGES / name).read_bytes())
 
 
 def _has_enrolment(user, workshop):
