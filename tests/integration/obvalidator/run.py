@@ -24,7 +24,9 @@ import sys
 from pathlib import Path
 from urllib.parse import urlsplit
 
-DEFAULT_CONTEXTS = Path(__file__).resolve().parents[3].parent / "shared" / "openbadges-contexts"
+# Copies of the published contexts (1EdTech openbadges-specification), kept beside this script
+# so that a clean checkout verifies offline.
+DEFAULT_CONTEXTS = Path(__file__).resolve().parent / "contexts"
 CONTEXT_FILES = {
     "https://w3id.org/openbadges/v2": "openbadges-v2.json",
     "https://openbadgespec.org/v2/context.json": "openbadges-v2.json",
