@@ -26,9 +26,7 @@ RUNNER = Path(__file__).resolve().parent / "obvalidator" / "run.py"
 VALIDATOR_PYTHON = Path(
     os.environ.get("OBVALIDATOR_PYTHON") or ROOT / ".validator-venv" / "bin" / "python"
 )
-CONTEXTS = Path(
-    os.environ.get("OPENBADGES_CONTEXTS_DIR") or ROOT.parent / "shared" / "openbadges-contexts"
-)
+CONTEXTS = Path(os.environ.get("OPENBADGES_CONTEXTS_DIR") or RUNNER.parent / "contexts")
 JSON_LD = "application/ld+json"
 EMAIL = "claire.dupont@ac-poitiers.fr"
 
