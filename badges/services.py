@@ -8,7 +8,7 @@ is frozen per version so that earlier assertions keep the criteria they were iss
 import csv
 import io
 import json
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
 from django.contrib.auth import get_user_model
@@ -314,6 +314,26 @@ def revoke_withdrawn_completion_badges(*, user_id, workshop_id):
         reason=_("Présence corrigée : l'atelier n'est plus validé."),
         by=None,
     )
+
+
+def completions_missing_badges(*, limit=500):
+    """Completions whose participant badges were never awarded: the signal's task was lost
+    (broker down at that moment, a worker killed before it acked). Beat awards them."""
+    candidates = list(
+        Completion.objects.filter(
+            workshop__badge_classes__kind=BadgeKind.PARTICIPANT,
+            completed_at__gte=timezone.now() - timedelta(days=90),
+        )
+        .distinct()
+        .order_by("-completed_at")
+        .values_list("pk", flat=True)[:limit]
+    )
+    awarded = set(
+        Assertion.objects.filter(
+            source__in=[f"{COMPLETION_SOURCE}{pk}" for pk in candidates]
+        ).values_list("source", flat=True)
+    )
+    return [pk for pk in candidates if f"{COMPLETION_SOURCE}{pk}" not in awarded]
 
 
 def award_completion_badges(*, completion_id):

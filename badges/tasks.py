@@ -25,6 +25,20 @@ def award_completion_badges(completion_id):
 
 
 @shared_task(
+    name="badges.tasks.award_missing_completion_badges",
+    ignore_result=True,
+    time_limit=600,
+    soft_time_limit=540,
+)
+def award_missing_completion_badges():
+    """Run by beat: award what a lost task did not (awards are idempotent)."""
+    missing = services.completions_missing_badges()
+    for completion_id in missing:
+        services.award_completion_badges(completion_id=completion_id)
+    return len(missing)
+
+
+@shared_task(
     name="badges.tasks.revoke_withdrawn_completion_badges",
     ignore_result=True,
     time_limit=60,

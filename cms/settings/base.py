@@ -221,6 +221,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "cotraining.tasks.retry_pending_notifications",
         "schedule": crontab(minute="*/15"),
     },
+    # Badges whose award task was lost (broker down when the completion was announced).
+    "award-missing-completion-badges": {
+        "task": "badges.tasks.award_missing_completion_badges",
+        "schedule": crontab(minute="7,37"),
+    },
 }
 
 # --- Wagtail ----------------------------------------------------

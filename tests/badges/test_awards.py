@@ -135,3 +135,21 @@ def test_attendance_corrected_down_revokes_and_a_new_completion_awards_again(
     first, second = Assertion.objects.filter(badge_class=badge_class).order_by("pk")
     assert first.revoked and "Présence corrigée" in first.revocation_reason
     assert not second.revoked
+
+
+def test_beat_awards_what_a_lost_task_did_not(issuer):
+    from badges.services import completions_missing_badges
+    from badges.tasks import award_missing_completion_badges
+    from cotraining.models import Completion
+    from tests.factories import CompletionFactory, workshop_page
+
+    workshop = workshop_page()
+    badge_class = make_badge_class(issuer, workshop=workshop)
+    # Created without the signal: as if the award task had been lost.
+    completion = CompletionFactory(workshop=workshop)
+    CompletionFactory(workshop=workshop_page())  # a workshop without badge: nothing owed
+    assert completions_missing_badges() == [completion.pk]
+    award_missing_completion_badges.delay()
+    assert Assertion.objects.get(badge_class=badge_class).recipient == completion.user
+    assert completions_missing_badges() == []
+    assert Completion.objects.count() == 2
