@@ -18,7 +18,7 @@ broker would receive it):
    completions, "Mes séances" for a coordinator with 500 sessions in scope, the feed's URL.
 
 The figures go to BENCHMARKS.md under `## Enrolment`, from the marker line bench/run.py keeps
-(ENROLMENT_MARKER) to the end of the file; the rest of the file is left alone.
+(ENROLMENT_MARKER) to the next marker or the end of the file; the rest is left alone.
 
 Plain Python (standard library) run by the project's virtualenv:
     .venv/bin/python bench/enrolment.py [--postgres | --both] [--samples N] [--race-rounds N]
@@ -31,7 +31,6 @@ import contextlib
 import io
 import json
 import os
-import re
 import resource
 import shutil
 import statistics
@@ -59,6 +58,7 @@ from run import (
     SQLiteBackend,
     machine,
     manage,
+    replace_section,
     say,
 )
 
@@ -991,8 +991,8 @@ HEADING = """{marker}
 ## Enrolment
 
 Written by `bench/enrolment.py`, which `make bench` runs after `bench/run.py`; each run replaces
-this section (from the marker line above to the end of the file, which `bench/run.py` keeps when
-it rewrites the catalogue's figures). Reproduce with `make bench` or
+this section (from the marker line above to the next marker line or the end of the file, which
+`bench/run.py` keeps when it rewrites the catalogue's figures). Reproduce with `make bench` or
 `.venv/bin/python bench/enrolment.py [--postgres | --both]`; the PostgreSQL run uses a scratch
 database `{db}` it creates and drops.
 
@@ -1008,15 +1008,13 @@ each other on one machine; timings live here, never in the test suite.
 
 
 def write(reports, options):
-    """Replace this script's section of BENCHMARKS.md (marker to end); keep everything above."""
+    """Replace this script's section of BENCHMARKS.md (its marker to the next marker or the end);
+    keep everything else."""
     current = OUTPUT.read_text(encoding="utf-8") if OUTPUT.exists() else ""
-    found = re.search(rf"^{re.escape(ENROLMENT_MARKER)}$", current, re.MULTILINE)
-    head = current[: found.start()] if found else current
     section = HEADING.format(marker=ENROLMENT_MARKER, db=POSTGRES_DB) + "\n".join(
         backend_section(report, options) for report in reports
     )
-    text = f"{head.rstrip()}\n\n{section}" if head.strip() else section
-    OUTPUT.write_text(text, encoding="utf-8")
+    OUTPUT.write_text(replace_section(current, ENROLMENT_MARKER, section), encoding="utf-8")
 
 
 def main():

@@ -43,8 +43,11 @@ OUTPUT = ROOT / "BENCHMARKS.md"
 TARGET = 0.5  # the catalogue serves at least half the bare page's request rate
 POSTGRES_SERVER = "postgres://postgres@127.0.0.1:5432"
 POSTGRES_DB = "entrepairs_bench"
-# bench/enrolment.py owns BENCHMARKS.md from this line to the end: every rewrite here keeps it.
+# bench/enrolment.py and bench/badges.py each own BENCHMARKS.md from their marker line to the
+# next marker or the end: every rewrite here keeps everything from the first marker on.
 ENROLMENT_MARKER = "<!-- enrolment -->"
+BADGES_MARKER = "<!-- badges -->"
+MARKERS = (ENROLMENT_MARKER, BADGES_MARKER)
 
 BARE_SLUG = "banc-essai"
 FILTERS = "/ateliers/?" + urlencode(
@@ -719,11 +722,34 @@ in the test suite.
 """
 
 
+def marker_lines(text):
+    """Where each marker line of MARKERS starts in text: {marker: offset}."""
+    found = {}
+    for marker in MARKERS:
+        if match := re.search(rf"^{re.escape(marker)}$", text, re.MULTILINE):
+            found[marker] = match.start()
+    return found
+
+
+def replace_section(text, marker, section):
+    """text with marker's section (its marker line up to the next marker line, or the end)
+    replaced by section, which starts with the marker line; appended when text has none."""
+    found = marker_lines(text)
+    if marker not in found:
+        return f"{text.rstrip()}\n\n{section}" if text.strip() else section
+    start = found[marker]
+    after = [offset for offset in found.values() if offset > start]
+    rest = text[min(after) :] if after else ""
+    head = text[:start].rstrip()
+    text = f"{head}\n\n{section}" if head else section
+    return f"{text.rstrip()}\n\n{rest}" if rest else text
+
+
 def kept_tail():
-    """The part of BENCHMARKS.md another script writes: from ENROLMENT_MARKER to the end."""
+    """The parts of BENCHMARKS.md other scripts write: from the first marker to the end."""
     current = OUTPUT.read_text(encoding="utf-8") if OUTPUT.exists() else ""
-    found = re.search(rf"^{re.escape(ENROLMENT_MARKER)}$", current, re.MULTILINE)
-    return current[found.start() :] if found else ""
+    found = marker_lines(current)
+    return current[min(found.values()) :] if found else ""
 
 
 def write(reports, options):
