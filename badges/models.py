@@ -198,6 +198,10 @@ def new_salt():
 class Assertion(models.Model):
     """One badge awarded to one person, for one reason (its source): verifiable, revocable."""
 
+    # Not content that pages refer to: keep it out of Wagtail's reference index (a saving per
+    # award, BENCHMARKS.md).
+    wagtail_reference_index_ignore = True
+
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     badge_class = models.ForeignKey(
         BadgeClass, on_delete=models.PROTECT, related_name="assertions", verbose_name=_("badge")

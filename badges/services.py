@@ -28,7 +28,7 @@ from cotraining.exceptions import ServiceError
 from cotraining.models import Completion, Enrollment
 
 from .constants import AuditAction, BadgeKind
-from .models import Assertion, BadgeClass, BadgeClassVersion, BulkAward, site_url
+from .models import Assertion, BadgeClass, BadgeClassVersion, BulkAward, hash_identity, site_url
 
 User = get_user_model()
 CONTEXT = "https://w3id.org/openbadges/v2"
@@ -229,9 +229,15 @@ def award_badge(
                 narrative=narrative,
                 awarded_by=awarded_by,
             )
-            assertion.save()
+            # Baked before the first save (the uuid and identity exist already): one INSERT,
+            # no UPDATE for the image.
+            assertion.recipient_email = email
+            assertion.identity = hash_identity(email, assertion.salt)
             ext = image_extension(badge_class)
-            assertion.image.save(f"{assertion.uuid}.{ext}", ContentFile(bake_image(assertion)))
+            assertion.image.save(
+                f"{assertion.uuid}.{ext}", ContentFile(bake_image(assertion)), save=False
+            )
+            assertion.save()
             log(
                 assertion,
                 AuditAction.AWARD_BADGE,
@@ -252,6 +258,21 @@ def _send_award_email(assertion_id):
     send_badge_email.delay(assertion_id)
 
 
+# How long a hosted assertion document is cached (only revocation changes it, and clears it).
+ASSERTION_CACHE_SECONDS = 60
+
+
+def assertion_cache_key(uuid):
+    return f"badges:assertion:{uuid}"
+
+
+def forget_assertion(uuid):
+    """After a revocation commits: the next request reads the database and answers 410."""
+    from django.core.cache import cache
+
+    transaction.on_commit(lambda: cache.delete(assertion_cache_key(uuid)))
+
+
 def revoke_assertion(*, assertion, reason, by):
     """Revoke with a reason: verifiers then get 410 Gone and `revoked: true`. Idempotent."""
     reason = (reason or "").strip()
@@ -266,6 +287,7 @@ def revoke_assertion(*, assertion, reason, by):
         assertion.revoked_at = timezone.now()
         assertion.save(update_fields=["revoked", "revocation_reason", "revoked_at"])
         log(assertion, AuditAction.REVOKE_ASSERTION, user=by, data={"reason": reason})
+        forget_assertion(assertion.uuid)
     return assertion
 
 
@@ -692,4 +714,5 @@ def revoke_assertions(*, assertions, reason, by):
             assertion.revoked_at = now
             assertion.save(update_fields=["revoked", "revocation_reason", "revoked_at"])
             log(assertion, AuditAction.REVOKE_ASSERTION, user=by, data={"reason": reason})
+            forget_assertion(assertion.uuid)
     return len(locked)

@@ -12,6 +12,7 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponse, HttpResponseNotModified
 from django.shortcuts import get_object_or_404, redirect, render
@@ -140,14 +141,12 @@ def linkedin_url(assertion):
 
 @require_GET
 def assertion(request, uuid, suffix=""):
+    if wants_json(request, suffix):
+        return _assertion_json(request, uuid)
     obj = get_object_or_404(
         Assertion.objects.select_related("badge_class__issuer", "version", "recipient"),
         uuid=uuid,
     )
-    if wants_json(request, suffix):
-        if obj.revoked:
-            return json_response(request, services.revoked_document(obj), status=410)
-        return json_response(request, services.assertion_document(obj))
     return render(
         request,
         "badges/assertion.html",
@@ -160,6 +159,23 @@ def assertion(request, uuid, suffix=""):
         },
         status=410 if obj.revoked else 200,
     )
+
+
+def _assertion_json(request, uuid):
+    """The hosted assertion, the URL every verifier and preview hits: its document is cached
+    (revocation clears it after commit, badges.services.forget_assertion), so a repeat costs no
+    query; without a shared cache (REDIS_URL) another process may lag by ASSERTION_CACHE_SECONDS."""
+    key = services.assertion_cache_key(uuid)
+    cached = cache.get(key)
+    if cached is None:
+        obj = get_object_or_404(Assertion.objects.select_related("version"), uuid=uuid)
+        if obj.revoked:
+            cached = (410, services.revoked_document(obj))
+        else:
+            cached = (200, services.assertion_document(obj))
+        cache.set(key, cached, services.ASSERTION_CACHE_SECONDS)
+    status, document = cached
+    return json_response(request, document, status=status)
 
 
 @require_GET

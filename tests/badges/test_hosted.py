@@ -107,3 +107,15 @@ def test_my_badges_lists_mine_and_the_public_toggle_shows_my_name(client, assert
     )
     exported = json.loads(client.get(reverse("badges:export_badges")).content)
     assert [item["id"] for item in exported] == [assertion.public_url]
+
+
+def test_the_assertion_json_is_served_from_cache_until_revoked(
+    client, assertion, django_assert_num_queries, django_capture_on_commit_callbacks
+):
+    first = get(client, assertion.public_url)
+    with django_assert_num_queries(0):
+        again = get(client, assertion.public_url)
+    assert again.content == first.content
+    with django_capture_on_commit_callbacks(execute=True):
+        revoke_assertion(assertion=assertion, reason="Doublon", by=None)
+    assert get(client, assertion.public_url).status_code == 410

@@ -453,8 +453,9 @@ def test_counts_are_not_multiplied_by_the_number_of_trainers(client):
 
 # Queries of "Mes séances" whatever the number of sessions: 7 for the view (session, user, the
 # scope check, the three lists each with its counts, the coordinator check) and 10 for the
-# page's chrome (roles menu, site, settings, navigation, permissions, profile).
-MY_SESSIONS_QUERIES = 17
+# page's chrome (roles menu, site, settings, navigation, permissions, profile), and 2 for the
+# navigation's badge rights (may award, may revoke).
+MY_SESSIONS_QUERIES = 19
 
 
 @pytest.mark.parametrize("count", [1, 10])
