@@ -61,6 +61,38 @@ def demo_data(transactional_db):
     call_command("seed_demo", stdout=io.StringIO())
 
 
+@pytest.fixture
+def new_page(browser):
+    """Pages in fresh browser contexts: one person each, with their own cookies."""
+    contexts = []
+
+    def open_page():
+        context = browser.new_context(locale="fr-FR", accept_downloads=True)
+        contexts.append(context)
+        return context.new_page()
+
+    yield open_page
+    for context in contexts:
+        context.close()
+
+
+def make_teacher(local, first_name, last_name):
+    """A teacher who can log in (verified address, the demo password)."""
+    from allauth.account.models import EmailAddress
+
+    from cotraining.constants import Role
+    from cotraining.models import User
+    from cotraining.services import grant_role
+
+    email = f"{local}@example.fr"
+    user = User.objects.create_user(
+        email, password=settings.DEMO_PASSWORD, first_name=first_name, last_name=last_name
+    )
+    EmailAddress.objects.create(user=user, email=email, verified=True, primary=True)
+    grant_role(user=user, role=Role.TEACHER)
+    return user
+
+
 def demo_email(local):
     return f"{local}@{DEMO_DOMAIN}"
 

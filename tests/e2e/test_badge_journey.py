@@ -12,8 +12,6 @@ import re
 from datetime import timedelta
 
 import pytest
-from allauth.account.models import EmailAddress
-from django.conf import settings as django_settings
 from django.core.files.base import ContentFile
 from django.utils import timezone
 from PIL import Image
@@ -22,10 +20,9 @@ from playwright.sync_api import expect
 from badges.constants import BadgeKind
 from badges.models import Assertion, BadgeClass, Issuer
 from badges.services import read_baked
-from cotraining.constants import Modality, Role
+from cotraining.constants import Modality
 from cotraining.models import Completion, Session, User, WorkshopIndexPage, WorkshopPage
-from cotraining.services import grant_role
-from tests.e2e.conftest import check_a11y, demo_email, login, visit
+from tests.e2e.conftest import check_a11y, demo_email, login, make_teacher, visit
 
 TITLE = "Débuter avec la robotique au collège — atelier e2e badges"
 BADGE = "Robotique au collège — participant"
@@ -36,30 +33,6 @@ LD_JSON = {"Accept": "application/ld+json"}
 def _media_root(settings, tmp_path):
     # Badge images, the demo's and the baked assertions, go to a scratch MEDIA_ROOT.
     settings.MEDIA_ROOT = tmp_path / "media"
-
-
-@pytest.fixture
-def new_page(browser):
-    contexts = []
-
-    def open_page():
-        context = browser.new_context(locale="fr-FR", accept_downloads=True)
-        contexts.append(context)
-        return context.new_page()
-
-    yield open_page
-    for context in contexts:
-        context.close()
-
-
-def make_teacher(local, first_name, last_name):
-    email = f"{local}@example.fr"
-    user = User.objects.create_user(
-        email, password=django_settings.DEMO_PASSWORD, first_name=first_name, last_name=last_name
-    )
-    EmailAddress.objects.create(user=user, email=email, verified=True, primary=True)
-    grant_role(user=user, role=Role.TEACHER)
-    return user
 
 
 def workshop_with_badge():

@@ -10,44 +10,16 @@ import io
 import re
 from datetime import timedelta
 
-import pytest
-from allauth.account.models import EmailAddress
-from django.conf import settings
 from django.utils import timezone
 from icalendar import Calendar
 from playwright.sync_api import expect
 from pypdf import PdfReader
 
-from cotraining.constants import EnrollmentStatus, Modality, Role
+from cotraining.constants import EnrollmentStatus, Modality
 from cotraining.models import Completion, Enrollment, Session, User, WorkshopIndexPage, WorkshopPage
-from cotraining.services import grant_role
-from tests.e2e.conftest import check_a11y, demo_email, login, visit
+from tests.e2e.conftest import check_a11y, demo_email, login, make_teacher, visit
 
 TITLE = "Débuter avec la classe mobile — atelier e2e"
-
-
-@pytest.fixture
-def new_page(browser):
-    contexts = []
-
-    def open_page():
-        context = browser.new_context(locale="fr-FR", accept_downloads=True)
-        contexts.append(context)
-        return context.new_page()
-
-    yield open_page
-    for context in contexts:
-        context.close()
-
-
-def make_teacher(local, first_name, last_name):
-    email = f"{local}@example.fr"
-    user = User.objects.create_user(
-        email, password=settings.DEMO_PASSWORD, first_name=first_name, last_name=last_name
-    )
-    EmailAddress.objects.create(user=user, email=email, verified=True, primary=True)
-    grant_role(user=user, role=Role.TEACHER)
-    return user
 
 
 def one_seat_workshop():

@@ -9,7 +9,6 @@ facets and through a French search that needs stemming, and opens it.
 import re
 from datetime import datetime, time, timedelta
 
-import pytest
 from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.utils import dateformat, timezone, translation
@@ -38,21 +37,6 @@ CAPACITY = 12
 # catalogue, which lists workshops by their next session, twelve to a page.
 SESSION_DAYS = (2, 9)
 PERMISSION_DENIED = "Désolé, vous n'avez pas les autorisations pour accéder à cette zone."
-
-
-@pytest.fixture
-def new_page(browser):
-    """Pages in fresh browser contexts: one person each, with their own cookies."""
-    contexts = []
-
-    def open_page():
-        context = browser.new_context(locale="fr-FR")
-        contexts.append(context)
-        return context.new_page()
-
-    yield open_page
-    for context in contexts:
-        context.close()
 
 
 def poitiers_section():
