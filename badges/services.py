@@ -22,7 +22,6 @@ from django.utils.translation import gettext as _
 from openbadges_bakery import bake, unbake
 from wagtail.log_actions import log
 
-from cotraining.constants import Attendance, EnrollmentStatus
 from cotraining.csvio import detect_encoding
 from cotraining.exceptions import ServiceError
 from cotraining.models import Completion, Enrollment
@@ -295,12 +294,7 @@ def completion_evidence(completion):
     """Evidence of real training: the workshop page, each session attended, the hours."""
     workshop = completion.workshop
     attended = (
-        Enrollment.objects.filter(
-            user=completion.user,
-            session__workshop=workshop,
-            status=EnrollmentStatus.CONFIRMED,
-            attendance__in=[Attendance.PRESENT, Attendance.PARTIAL],
-        )
+        Enrollment.objects.counted_for(user=completion.user, workshop=workshop)
         .select_related("session")
         .order_by("session__start")
     )

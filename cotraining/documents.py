@@ -99,11 +99,7 @@ def certificate_pdf(completion):
     the attestation never changes afterwards; the sessions listed show where they come from.
     """
     attended = (
-        Enrollment.objects.filter(
-            user=completion.user,
-            session__workshop=completion.workshop,
-            attendance__in=(Attendance.PRESENT, Attendance.PARTIAL),
-        )
+        Enrollment.objects.counted_for(user=completion.user, workshop=completion.workshop)
         .select_related("session")
         .order_by("session__start")
     )

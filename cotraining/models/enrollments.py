@@ -18,6 +18,7 @@ from ..constants import (
     EnrollmentStatus,
     NotificationKind,
     NotificationStatus,
+    SessionStatus,
 )
 from .workshops import Session, WorkshopPage
 
@@ -55,6 +56,17 @@ class EnrollmentQuerySet(models.QuerySet):
                 output_field=models.IntegerField(),
             )
         )
+
+    def counted_for(self, *, user, workshop):
+        """The enrolments that count towards a person's completion of a workshop: confirmed,
+        marked present or partly present, on a session that was held (not cancelled).
+        Completion, its certificate and its badge evidence all read this one definition."""
+        return self.filter(
+            user=user,
+            session__workshop=workshop,
+            status=EnrollmentStatus.CONFIRMED,
+            attendance__in=[Attendance.PRESENT, Attendance.PARTIAL],
+        ).exclude(session__status=SessionStatus.CANCELLED)
 
     def waiting_queue(self):
         """The waiting list of the sessions in scope, first in line first."""

@@ -187,12 +187,7 @@ def evaluate_completion(*, user, workshop, by=None):
     over several dates needs the workshop's share (completion_threshold %) of its sessions that
     were not cancelled. The rest of the platform hears of it after commit, through signals.
     """
-    attended = Enrollment.objects.filter(
-        user=user,
-        session__workshop=workshop,
-        status=EnrollmentStatus.CONFIRMED,
-        attendance__in=[Attendance.PRESENT, Attendance.PARTIAL],
-    ).exclude(session__status=SessionStatus.CANCELLED)
+    attended = Enrollment.objects.counted_for(user=user, workshop=workshop)
     totals = attended.aggregate(hours=Sum("hours_attended"))
     count = attended.count()
     if workshop.enrollment_mode == EnrollmentMode.COURSE:
