@@ -3,6 +3,8 @@
 The JSON documents built here are what verifiers read at the hosted URLs (Open Badges 2.0,
 hosted verification); they are built from the database each time except a badge class's, which
 is frozen per version so that earlier assertions keep the criteria they were issued against.
+
+The PIX and Pix+ Édu use cases live beside them in badges.services.pix.
 """
 
 import csv
@@ -26,8 +28,8 @@ from cotraining.csvio import detect_encoding
 from cotraining.exceptions import ServiceError
 from cotraining.models import Completion, Enrollment
 
-from .constants import AuditAction, BadgeKind
-from .models import Assertion, BadgeClass, BadgeClassVersion, BulkAward, hash_identity, site_url
+from ..constants import AuditAction, BadgeKind
+from ..models import Assertion, BadgeClass, BadgeClassVersion, BulkAward, hash_identity, site_url
 
 User = get_user_model()
 CONTEXT = "https://w3id.org/openbadges/v2"
@@ -252,7 +254,7 @@ def award_badge(
 
 
 def _send_award_email(assertion_id):
-    from .tasks import send_badge_email
+    from ..tasks import send_badge_email
 
     send_badge_email.delay(assertion_id)
 
@@ -603,7 +605,7 @@ def validate_bulk_award_csv(file):
 
 def start_bulk_award(*, badge_class, rows, filename, by):
     """Record a validated file and enqueue its awards (after commit: the job must see the row)."""
-    from .tasks import run_bulk_award
+    from ..tasks import run_bulk_award
 
     with transaction.atomic():
         bulk = BulkAward.objects.create(
