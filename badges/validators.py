@@ -64,3 +64,28 @@ def validate_badge_image(upload):
         )
     if name.endswith(".png") and width < MIN_SIDE:
         raise ValidationError(_("L'image doit mesurer au moins 90 × 90 pixels."))
+
+
+def validate_attestation_pdf(upload):
+    """A PIX attestation: a real PDF (read by pypdf, not just named .pdf) under the size limit."""
+    from django.conf import settings
+    from pypdf import PdfReader
+    from pypdf.errors import PdfReadError
+
+    limit = settings.PIX_ATTESTATION_MAX_BYTES
+    if upload.size > limit:
+        raise ValidationError(
+            _("Le fichier pèse %(size)s Ko : %(limit)s Ko au plus.")
+            % {"size": upload.size // 1024, "limit": limit // 1024}
+        )
+    upload.seek(0)
+    if upload.read(5) != b"%PDF-":
+        raise ValidationError(_("L'attestation doit être un fichier PDF."))
+    upload.seek(0)
+    try:
+        pages = len(PdfReader(upload).pages)
+    except (PdfReadError, ValueError, OSError, KeyError):
+        pages = 0
+    upload.seek(0)
+    if pages == 0:
+        raise ValidationError(_("Ce fichier PDF est illisible ou vide."))

@@ -156,8 +156,15 @@ STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env("MEDIA_ROOT", default=str(BASE_DIR / "media")))
+# Private files (PIX attestations): outside MEDIA_ROOT, no URL; only a view that checks who
+# asks serves them.
+PRIVATE_MEDIA_ROOT = Path(env("PRIVATE_MEDIA_ROOT", default=str(BASE_DIR / "private-media")))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "private": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": PRIVATE_MEDIA_ROOT, "base_url": None},
+    },
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 
@@ -271,6 +278,15 @@ NOTIFICATION_MAX_ATTEMPTS = env.int("NOTIFICATION_MAX_ATTEMPTS", default=5)
 CHECKIN_CODE_SECONDS = 30
 CHECKIN_OPENS_MINUTES_BEFORE = 30
 CHECKIN_CLOSES_MINUTES_AFTER = 30
+# PIX: a certification counts as current for PIX_VALIDITY_YEARS after it was taken (0: for ever;
+# sources disagree, 3 years or unlimited). The maximum level a candidate could reach depends on
+# the date (levels opened progressively): "since:level" steps, the latest that applies wins.
+PIX_VALIDITY_YEARS = env.int("PIX_VALIDITY_YEARS", default=3)
+PIX_MAX_LEVEL_STEPS = env.list("PIX_MAX_LEVEL_STEPS", default=["2016-01-01:5", "2020-12-01:6"])
+# Attestations uploaded with a declaration (PDF only).
+PIX_ATTESTATION_MAX_BYTES = 2 * 1024 * 1024
+# An import of more lines than this runs in a Celery job with a progress bar.
+PIX_IMPORT_SYNC_MAX_LINES = env.int("PIX_IMPORT_SYNC_MAX_LINES", default=2000)
 DEMO_PASSWORD = env("DEMO_PASSWORD", default="entrepairs-demo")
 IS_PRODUCTION = False
 

@@ -21,3 +21,13 @@ CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"
 MEDIA_ROOT = os.environ.setdefault(
     "ENTREPAIRS_TEST_MEDIA_ROOT", tempfile.mkdtemp(prefix="entrepairs-test-media-")
 )
+PRIVATE_MEDIA_ROOT = os.environ.setdefault(
+    "ENTREPAIRS_TEST_PRIVATE_MEDIA_ROOT", tempfile.mkdtemp(prefix="entrepairs-test-private-")
+)
+STORAGES = {
+    **STORAGES,  # noqa: F405
+    "private": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": PRIVATE_MEDIA_ROOT, "base_url": None},
+    },
+}
