@@ -7,9 +7,10 @@ def badge_rights(request):
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
-    from .permissions import awardable_badge_classes, revocable_badge_classes
+    from .permissions import awardable_badge_classes, can_read_pix_list, revocable_badge_classes
 
     return {
         "can_award": SimpleLazyObject(lambda: awardable_badge_classes(user).exists()),
         "can_revoke": SimpleLazyObject(lambda: revocable_badge_classes(user).exists()),
+        "can_read_pix": SimpleLazyObject(lambda: can_read_pix_list(user)),
     }

@@ -6,12 +6,24 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from dsfr.forms import DsfrBaseForm
 
-from cotraining.models import User
+from cotraining.constants import Framework
+from cotraining.models import Competence, User
 
+from .constants import (
+    CRCN_CODES,
+    PIX_MAX_SCORE,
+    PIX_TOP_LEVEL,
+    PixPlusEduLevel,
+    PixPlusEduScope,
+    level_field,
+)
 from .models import Assertion, BadgeClass
+from .services import pix
+from .validators import validate_attestation_pdf
 
 MAX_UPLOAD_BYTES = 2 * 1024 * 1024
 MAX_SEARCH_RESULTS = 20
+MAX_PIX_IMPORT_BYTES = 50 * 1024 * 1024  # 200,000 lines of a Pix Orga export: about 20 MB
 
 
 def search_people(term):
@@ -185,3 +197,161 @@ class AwardedFilterForm(DsfrBaseForm):
     def __init__(self, *args, badge_classes, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["badge"].queryset = badge_classes
+
+
+# --- PIX certifications -----------------------------------------------------------------------
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%Y-%m-%d", **kwargs)
+
+
+class PixCertificationForm(DsfrBaseForm):
+    """A certification as printed on the PIX certificate (its 16 levels, score and code)."""
+
+    taken_on = forms.DateField(label=_("Date de la certification"), widget=DateInput())
+    score = forms.IntegerField(
+        label=_("Score (nombre de pix)"),
+        min_value=0,
+        max_value=PIX_MAX_SCORE,
+        help_text=_("Entre 0 et 1024."),
+    )
+    max_level = forms.IntegerField(
+        label=_("Niveau maximal atteignable"),
+        required=False,
+        min_value=1,
+        max_value=PIX_TOP_LEVEL,
+        help_text=_("Indiqué sur le certificat ; vide : celui en vigueur à cette date."),
+    )
+    verification_code = forms.CharField(
+        label=_("Code de vérification"),
+        max_length=12,
+        help_text=_("Sur le certificat : P- suivi de 8 caractères, par exemple P-2BC4DF6G."),
+    )
+    attestation = forms.FileField(
+        label=_("Attestation (PDF)"),
+        required=False,
+        validators=[validate_attestation_pdf],
+        help_text=_("Facultative : le certificat téléchargé depuis Pix, 2 Mo au plus."),
+        widget=forms.FileInput(attrs={"accept": ".pdf,application/pdf"}),
+    )
+    pix_plus_edu_scope = forms.ChoiceField(
+        label=_("Pix+ Édu : volet"),
+        required=False,
+        choices=[("", _("Pas de Pix+ Édu"))] + list(PixPlusEduScope.choices),
+    )
+    pix_plus_edu_automated = forms.TypedChoiceField(
+        label=_("Pix+ Édu : niveau du volet automatisé"),
+        required=False,
+        coerce=int,
+        empty_value=None,
+        choices=[("", "—")] + list(PixPlusEduLevel.choices),
+    )
+    pix_plus_edu_jury = forms.TypedChoiceField(
+        label=_("Pix+ Édu : niveau du volet jury"),
+        required=False,
+        coerce=int,
+        empty_value=None,
+        choices=[("", _("En attente du jury"))] + list(PixPlusEduLevel.choices),
+    )
+    pix_plus_edu_jury_on = forms.DateField(
+        label=_("Pix+ Édu : date du jury"), required=False, widget=DateInput()
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        names = dict(
+            Competence.objects.filter(framework=Framework.CRCN).values_list("code", "name")
+        )
+        for code in CRCN_CODES:
+            self.fields[level_field(code)] = forms.IntegerField(
+                label=f"{code} {names.get(code, '')}".strip(),
+                min_value=0,
+                max_value=PIX_TOP_LEVEL,
+                initial=0,
+            )
+
+    def competence_fields(self):
+        return [self[level_field(code)] for code in CRCN_CODES]
+
+    def general_fields(self):
+        return [self[name] for name in ("taken_on", "score", "max_level", "verification_code")]
+
+    def pix_plus_edu_fields(self):
+        return [
+            self[name]
+            for name in (
+                "pix_plus_edu_scope",
+                "pix_plus_edu_automated",
+                "pix_plus_edu_jury",
+                "pix_plus_edu_jury_on",
+            )
+        ]
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.errors:
+            return cleaned
+        edu = None
+        if cleaned.get("pix_plus_edu_scope"):
+            if cleaned.get("pix_plus_edu_automated") is None:
+                self.add_error(
+                    "pix_plus_edu_automated", _("Indiquez le niveau du volet automatisé.")
+                )
+                return cleaned
+            edu = pix.PixPlusEdu(
+                cleaned["pix_plus_edu_scope"],
+                cleaned["pix_plus_edu_automated"],
+                cleaned.get("pix_plus_edu_jury"),
+                cleaned.get("pix_plus_edu_jury_on"),
+            )
+        data = pix.CertificationData(
+            taken_on=cleaned["taken_on"],
+            score=cleaned["score"],
+            max_level=cleaned.get("max_level") or pix.max_level_on(cleaned["taken_on"]),
+            levels={code: cleaned[level_field(code)] for code in CRCN_CODES},
+            verification_code=pix.normalize_code(cleaned["verification_code"]),
+            pix_plus_edu=edu,
+        )
+        for problem in pix.check_certification(data):
+            self.add_error(None, problem)
+        self.certification = data
+        return cleaned
+
+
+class JuryResultForm(DsfrBaseForm):
+    jury_level = forms.TypedChoiceField(
+        label=_("Niveau décidé par le jury"),
+        coerce=int,
+        choices=list(PixPlusEduLevel.choices),
+    )
+    jury_on = forms.DateField(label=_("Date du jury"), widget=DateInput())
+
+
+class PixRejectForm(DsfrBaseForm):
+    reason = forms.CharField(
+        label=_("Motif du refus"),
+        max_length=255,
+        help_text=_("L'enseignant le lit dans « Mes certifications »."),
+    )
+
+
+class PixImportForm(DsfrBaseForm):
+    file = forms.FileField(
+        label=_("Export Pix Orga (CSV)"),
+        help_text=_(
+            "Séparateur « ; », UTF-8 (avec ou sans BOM) ou Windows-1252, 50 Mo au plus. "
+            "Colonnes décrites ci-dessous."
+        ),
+        widget=forms.FileInput(attrs={"accept": ".csv,text/csv"}),
+    )
+
+    def clean_file(self):
+        file = self.cleaned_data["file"]
+        if file.size > MAX_PIX_IMPORT_BYTES:
+            raise forms.ValidationError(_("Le fichier dépasse 50 Mo."), code="too_large")
+        return file

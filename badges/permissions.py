@@ -12,7 +12,7 @@ from cotraining.constants import Role
 from cotraining.models import RoleAssignment, WorkshopPage
 from cotraining.permissions import coordinated_academies
 
-from .models import Assertion, BadgeClass, BulkAward
+from .models import Assertion, BadgeClass, BulkAward, PixCertification, PixImport
 
 
 def trained_academies(user):
@@ -73,3 +73,99 @@ def can_award(user, badge_class):
 
 def can_revoke(user, assertion):
     return revocable_assertions(user).filter(pk=assertion.pk).exists()
+
+
+# --- PIX certifications -----------------------------------------------------------------------
+# Individual results are seen by the holder, the head of their school and the académie's
+# authorised staff (coordination, or an indicator reader given the verify permission) for the
+# territory of the holder's establishment; everyone else sees aggregates only (indicators).
+
+
+def _reviewed_territory(user, holder="user__"):
+    """Q over certifications (or, with holder="", people) of a territory this person reviews."""
+    readers = RoleAssignment.objects.filter(user=user, role=Role.INDICATOR_READER)
+    return (
+        Q(**{f"{holder}establishment__departement__academie__in": coordinated_academies(user)})
+        | Q(
+            **{
+                f"{holder}establishment__departement__academie__in": readers.filter(
+                    academie__isnull=False
+                ).values("academie")
+            }
+        )
+        | Q(
+            **{
+                f"{holder}establishment__departement__in": readers.filter(
+                    departement__isnull=False
+                ).values("departement")
+            }
+        )
+    )
+
+
+def reviewable_certifications(user):
+    """Certifications this person may verify or reject (never their own)."""
+    if not user.is_authenticated:
+        return PixCertification.objects.none()
+    if user.is_superuser:
+        return PixCertification.objects.all()
+    if not user.has_perm("badges.verify_pixcertification"):
+        return PixCertification.objects.none()
+    return PixCertification.objects.filter(_reviewed_territory(user)).exclude(user=user)
+
+
+def headed_certifications(user):
+    """Certifications of the staff of the schools this person heads (read only)."""
+    headed = RoleAssignment.objects.filter(
+        user=user, role=Role.SCHOOL_HEAD, establishment__isnull=False
+    ).values("establishment")
+    return PixCertification.objects.filter(user__establishment__in=headed)
+
+
+def visible_certifications(user):
+    """Individual results this person may read: their own, their school's, their territory's."""
+    if not user.is_authenticated:
+        return PixCertification.objects.none()
+    if user.is_superuser:
+        return PixCertification.objects.all()
+    reviewed = (
+        _reviewed_territory(user)
+        if user.has_perm("badges.verify_pixcertification")
+        else Q(pk__in=[])
+    )
+    return PixCertification.objects.filter(
+        Q(user=user) | reviewed | Q(pk__in=headed_certifications(user).values("pk"))
+    )
+
+
+def can_review_pix(user):
+    """Whether the review list and the import are offered at all."""
+    return user.is_authenticated and (
+        user.is_superuser or user.has_perm("badges.verify_pixcertification")
+    )
+
+
+def can_read_pix_list(user):
+    return can_review_pix(user) or (
+        user.is_authenticated
+        and RoleAssignment.objects.filter(user=user, role=Role.SCHOOL_HEAD).exists()
+    )
+
+
+def visible_pix_imports(user):
+    if not can_review_pix(user):
+        return PixImport.objects.none()
+    if user.is_superuser:
+        return PixImport.objects.all()
+    return PixImport.objects.filter(user=user)
+
+
+def pix_people(user):
+    """People whose results this person may import: the holders of their reviewed territory."""
+    from cotraining.models import User
+
+    if not can_review_pix(user):
+        return User.objects.none()
+    if user.is_superuser:
+        return User.objects.all()
+    return User.objects.filter(_reviewed_territory(user, holder=""))

@@ -105,3 +105,34 @@ def run_bulk_award(bulk_id):
     """Award a validated file's rows. Safe to run twice: it resumes, and awards are idempotent."""
     bulk = services.run_bulk_award(bulk_id=bulk_id)
     return bulk.status if bulk else None
+
+
+@shared_task(
+    name="badges.tasks.award_pix_plus_edu_badges",
+    autoretry_for=(OSError,),
+    retry_backoff=True,
+    max_retries=5,
+    ignore_result=True,
+    time_limit=120,
+    soft_time_limit=100,
+)
+def award_pix_plus_edu_badges(certification_id):
+    """Award the badges of a verified Pix+ Édu level. Safe to run twice (idempotent awards)."""
+    from .services.pix import award_pix_plus_edu_badges as award
+
+    return [a.pk for a in award(certification_id=certification_id)]
+
+
+@shared_task(
+    name="badges.tasks.run_pix_import",
+    ignore_result=True,
+    # 200,000 lines are read twice and written in batches: minutes, never an hour.
+    time_limit=3600,
+    soft_time_limit=3500,
+)
+def run_pix_import(import_id):
+    """Validate then write a large Pix Orga export. Safe to run twice: a finished one is left."""
+    from .services.pix_import import run_import
+
+    pix_import = run_import(import_id=import_id)
+    return pix_import.status if pix_import else None

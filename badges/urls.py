@@ -1,6 +1,7 @@
 from django.urls import path, re_path
 
 from . import views
+from .views import pix
 
 app_name = "badges"
 
@@ -32,4 +33,23 @@ urlpatterns = [
     ),
     path("badges/decernes/", views.awarded_list, name="awarded_list"),
     path("badges/decernes/revoquer/", views.revoke, name="revoke"),
+    path("mes-certifications/", pix.my_certifications, name="my_certifications"),
+    path("mes-certifications/declarer/", pix.declare, name="declare_certification"),
+    path("mes-certifications/<int:pk>/supprimer/", pix.delete, name="delete_certification"),
+    path("mes-certifications/<int:pk>/jury/", pix.jury_result, name="jury_result"),
+    path("certifications-pix/", pix.review, name="pix_review"),
+    path("certifications-pix/<int:pk>/attestation.pdf", pix.attestation, name="pix_attestation"),
+    path("certifications-pix/import/", pix.import_results, name="pix_import"),
+    path("certifications-pix/import/exemple.csv", pix.import_sample, name="pix_import_sample"),
+    path("certifications-pix/import/<int:pk>/", pix.import_detail, name="pix_import_detail"),
+    path(
+        "certifications-pix/import/<int:pk>/progression/",
+        pix.import_progress,
+        name="pix_import_progress",
+    ),
+    path(
+        "certifications-pix/import/<int:pk>/rapport.csv",
+        pix.import_report,
+        name="pix_import_report",
+    ),
 ]

@@ -17,6 +17,19 @@ def register_audit_actions(actions):
         _("Nouvelle version d'un badge"),
     )
     actions.register_action(
+        AuditAction.DECLARE_PIX, _("Certification PIX enregistrée"), _("Certification PIX")
+    )
+    actions.register_action(
+        AuditAction.VERIFY_PIX, _("Certification PIX vérifiée"), _("Certification vérifiée")
+    )
+    actions.register_action(
+        AuditAction.REJECT_PIX, _("Certification PIX refusée"), _("Certification refusée")
+    )
+    actions.register_action(
+        AuditAction.DELETE_PIX, _("Certification PIX supprimée"), _("Certification supprimée")
+    )
+    actions.register_action(AuditAction.IMPORT_PIX, _("Import de résultats PIX"), _("Import PIX"))
+    actions.register_action(
         START_BULK_AWARD, _("Attribution de badges par fichier"), _("Attribution par fichier")
     )
 
@@ -47,6 +60,8 @@ class BadgeClassViewSet(ModelViewSet):
         "tags",
         "kind",
         "workshop",
+        "pix_plus_edu_scope",
+        "pix_plus_edu_level",
         "expiry_rule",
         "expires_on",
         "expires_after_months",

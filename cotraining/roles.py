@@ -42,6 +42,8 @@ ROLE_PERMISSIONS = {
         "cms.view_contentreport",
         "cms.change_contentreport",
         "cotraining.view_notification",
+        # Verify PIX declarations of the académie (the badges layer's permission, by name).
+        "badges.verify_pixcertification",
     ],
     Role.INDICATOR_READER: [],
     Role.SCHOOL_HEAD: [],
@@ -59,6 +61,7 @@ ROLE_PERMISSIONS = {
         "cms.view_contentreport",
         "cms.change_contentreport",
         "cotraining.view_notification",
+        "badges.verify_pixcertification",
     ],
 }
 

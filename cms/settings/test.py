@@ -27,7 +27,7 @@ PRIVATE_MEDIA_ROOT = os.environ.setdefault(
 STORAGES = {
     **STORAGES,  # noqa: F405
     "private": {
-        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "BACKEND": "badges.storage.PrivateFileSystemStorage",
         "OPTIONS": {"location": PRIVATE_MEDIA_ROOT, "base_url": None},
     },
 }

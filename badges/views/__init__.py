@@ -25,8 +25,8 @@ from django.views.decorators.http import require_GET, require_POST
 
 from cotraining.exceptions import ServiceError
 
-from . import permissions, services
-from .forms import (
+from .. import permissions, services
+from ..forms import (
     AwardedFilterForm,
     AwardForm,
     AwardSearchForm,
@@ -34,7 +34,7 @@ from .forms import (
     RevokeForm,
     search_people,
 )
-from .models import Assertion, BadgeClass, BadgeClassVersion, Issuer
+from ..models import Assertion, BadgeClass, BadgeClassVersion, Issuer
 
 JSON_LD = "application/ld+json"
 # Machines first: a client that accepts anything (*/*) gets JSON; browsers ask for text/html.

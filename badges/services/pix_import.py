@@ -1,0 +1,465 @@
+"""Import of a school's Pix Orga export: every line validated before anything is written.
+
+The file is streamed twice (validate, then write in one transaction), in batches, so memory stays
+bounded whatever its length; a file with errors writes nothing and keeps a report with the line
+numbers; a clean file imported again changes nothing (upsert by verification code).
+"""
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models.functions import Lower
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from wagtail.log_actions import log
+
+from cotraining.csvio import CsvRows
+from cotraining.exceptions import ServiceError
+from cotraining.models import User
+
+from ..constants import (
+    CRCN_CODES,
+    AuditAction,
+    PixPlusEduLevel,
+    PixPlusEduScope,
+    PixSource,
+    PixStatus,
+    level_field,
+)
+from ..models import BadgeClass, PixCertification, PixImport
+from ..permissions import pix_people
+from .pix import (
+    CertificationData,
+    PixPlusEdu,
+    check_certification,
+    max_level_on,
+    normalize_code,
+    queue_pix_plus_edu_badges,
+    save_pix_plus_edu,
+)
+
+IMPORT_IDENTITY_COLUMNS = ("email", "identifiant_externe")
+IMPORT_REQUIRED_COLUMNS = ("date_certification", "score", "code_verification", *CRCN_CODES)
+IMPORT_OPTIONAL_COLUMNS = (
+    *IMPORT_IDENTITY_COLUMNS,
+    "niveau_max",
+    "pixedu_volet",
+    "pixedu_niveau_auto",
+    "pixedu_niveau_jury",
+    "pixedu_date_jury",
+)
+IMPORT_ENCODINGS = ("utf-8-sig", "cp1252")
+IMPORT_MAX_LINES = 500_000
+IMPORT_BATCH = 1000
+IMPORT_PROGRESS_EVERY = 5000
+MAX_REPORTED_ERRORS = 1000
+SAMPLE_FILE = Path(__file__).resolve().parent.parent / "data" / "pix_import_exemple.csv"
+
+
+def _fold(text):
+    text = unicodedata.normalize("NFKD", text or "").encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]", "", text.lower())
+
+
+_EDU_SCOPES = {
+    **{_fold(v): v for v in PixPlusEduScope.values},
+    **{_fold(str(label)): value for value, label in PixPlusEduScope.choices},
+    "1erdegre": "1d",
+    "premierdegre": "1d",
+    "1": "1d",
+    "2nddegre": "2d",
+    "seconddegre": "2d",
+    "2nd": "2d",
+    "2": "2d",
+}
+_EDU_LEVELS = {
+    "initie": 1,
+    "initieentreedanslemetier": 1,
+    "confirme": 2,
+    "avance": 3,
+    "expert": 4,
+    **{str(level): level for level in PixPlusEduLevel.values},
+}
+
+
+def _parse_date(value, column):
+    value = (value or "").strip()
+    for pattern in ("%d/%m/%Y", "%Y-%m-%d"):
+        try:
+            return datetime.strptime(value, pattern).date()  # noqa: DTZ007 (a calendar date)
+        except ValueError:
+            continue
+    raise ValueError(
+        _("%(column)s : « %(value)s » n'est pas une date (JJ/MM/AAAA).")
+        % {"column": column, "value": value}
+    )
+
+
+def _parse_int(value, column, *, empty=None):
+    value = (value or "").strip()
+    if value in ("", "-") and empty is not None:
+        return empty
+    try:
+        return int(value)
+    except ValueError:
+        raise ValueError(
+            _("%(column)s : « %(value)s » n'est pas un nombre entier.")
+            % {"column": column, "value": value}
+        ) from None
+
+
+def _parse_import_row(values):
+    """(identity, CertificationData) for one line, or ValueError with every problem found."""
+    problems = []
+    identity = (values.get("email") or values.get("identifiant_externe") or "").strip().lower()
+    if not identity:
+        problems.append(_("email : vide (ou identifiant_externe)."))
+
+    def attempt(parse, *args, **kwargs):
+        try:
+            return parse(*args, **kwargs)
+        except ValueError as exc:
+            problems.append(str(exc))
+            return None
+
+    taken_on = attempt(_parse_date, values.get("date_certification"), "date_certification")
+    score = attempt(_parse_int, values.get("score"), "score")
+    levels = {code: attempt(_parse_int, values.get(code), code, empty=0) for code in CRCN_CODES}
+    max_level = attempt(_parse_int, values.get("niveau_max"), "niveau_max", empty=0)
+    edu = None
+    if any(values.get(c) for c in ("pixedu_volet", "pixedu_niveau_auto", "pixedu_niveau_jury")):
+        scope = _EDU_SCOPES.get(_fold(values.get("pixedu_volet")))
+        automated = _EDU_LEVELS.get(_fold(values.get("pixedu_niveau_auto")))
+        jury_raw = _fold(values.get("pixedu_niveau_jury"))
+        jury = _EDU_LEVELS.get(jury_raw) if jury_raw else None
+        if scope is None:
+            problems.append(
+                _("pixedu_volet : « %(value)s » inconnu (1er degré, 2nd degré ou CPE).")
+                % {"value": values.get("pixedu_volet", "")}
+            )
+        if automated is None:
+            problems.append(
+                _("pixedu_niveau_auto : « %(value)s » inconnu (Initié, Confirmé, Avancé, Expert).")
+                % {"value": values.get("pixedu_niveau_auto", "")}
+            )
+        if jury_raw and jury is None:
+            problems.append(
+                _("pixedu_niveau_jury : « %(value)s » inconnu (Initié, Confirmé, Avancé, Expert).")
+                % {"value": values.get("pixedu_niveau_jury", "")}
+            )
+        jury_on = None
+        if values.get("pixedu_date_jury"):
+            jury_on = attempt(_parse_date, values.get("pixedu_date_jury"), "pixedu_date_jury")
+        if scope and automated:
+            edu = PixPlusEdu(scope, automated, jury, jury_on)
+    if problems:
+        raise ValueError(" ".join(problems))
+    data = CertificationData(
+        taken_on=taken_on,
+        score=score,
+        max_level=max_level or max_level_on(taken_on),
+        levels=levels,
+        verification_code=normalize_code(values.get("code_verification")),
+        pix_plus_edu=edu,
+    )
+    problems = check_certification(data)
+    if problems:
+        raise ValueError(" ".join(problems))
+    return identity, data
+
+
+@dataclass
+class PixImportReport:
+    lines: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    error_count: int = 0
+    errors: list = field(default_factory=list)  # [(line, message)]: the first ones
+    verified_ids: list = field(default_factory=list)  # certifications with a Pix+ Édu level
+
+    @property
+    def ok(self):
+        return self.error_count == 0
+
+    def add_error(self, line, message):
+        self.error_count += 1
+        if len(self.errors) < MAX_REPORTED_ERRORS:
+            self.errors.append((line, message))
+
+
+def _rows(file):
+    rows = CsvRows(
+        file,
+        required=IMPORT_REQUIRED_COLUMNS,
+        optional=IMPORT_OPTIONAL_COLUMNS,
+        encodings=IMPORT_ENCODINGS,
+    )
+    if not any(c in rows.columns for c in IMPORT_IDENTITY_COLUMNS):
+        raise ServiceError(
+            "csv_header",
+            _("En-tête incorrect : il faut une colonne email ou identifiant_externe."),
+        )
+    return rows
+
+
+def _batches(rows, report=None, on_progress=None):
+    """Parsed lines in batches (memory stays bounded whatever the file's length)."""
+    batch = []
+    for line, values in rows:
+        if report is not None:
+            report.lines += 1
+            if report.lines > IMPORT_MAX_LINES:
+                raise ServiceError(
+                    "too_many_lines",
+                    _("Le fichier dépasse %(max)s lignes : découpez-le.")
+                    % {"max": f"{IMPORT_MAX_LINES:,}".replace(",", " ")},
+                )
+            if on_progress and report.lines % IMPORT_PROGRESS_EVERY == 0:
+                on_progress(report.lines)
+        batch.append((line, values))
+        if len(batch) >= IMPORT_BATCH:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _accounts(identities, people):
+    """{lower-cased email: user id} among `people` (the importer's territory)."""
+    return dict(
+        people.annotate(lower_email=Lower("email"))
+        .filter(lower_email__in=identities)
+        .values_list("lower_email", "pk")
+    )
+
+
+def validate_pix_import(file, *, people, on_progress=None):
+    """First pass: every line checked (format, people, codes, duplicates); nothing written.
+
+    `people` are those whose results the importer may record; anyone else is reported, with
+    a different message for an address that exists outside the importer's territory.
+    """
+    report = PixImportReport()
+    seen = {}  # code -> first line: a code twice in one file is an error
+    try:
+        rows = _rows(file)
+        for batch in _batches(rows, report, on_progress):
+            parsed = []
+            for line, values in batch:
+                try:
+                    parsed.append((line, *_parse_import_row(values)))
+                except ValueError as exc:
+                    report.add_error(line, str(exc))
+            identities = {identity for _line, identity, _data in parsed}
+            accounts = _accounts(identities, people)
+            elsewhere = set(
+                User.objects.annotate(lower_email=Lower("email"))
+                .filter(lower_email__in=identities - set(accounts))
+                .values_list("lower_email", flat=True)
+            )
+            owners = dict(
+                PixCertification.objects.filter(
+                    verification_code__in=[d.verification_code for _line, _i, d in parsed]
+                ).values_list("verification_code", "user_id")
+            )
+            for line, identity, data in parsed:
+                user_id = accounts.get(identity)
+                code = data.verification_code
+                if user_id is None and identity in elsewhere:
+                    report.add_error(
+                        line,
+                        _("« %(identity)s » travaille hors de votre territoire.")
+                        % {"identity": identity},
+                    )
+                elif user_id is None:
+                    report.add_error(
+                        line,
+                        _("Aucun compte Entrepairs pour « %(identity)s ».")
+                        % {"identity": identity},
+                    )
+                elif code in seen:
+                    report.add_error(
+                        line,
+                        _("Code %(code)s en double (déjà ligne %(first)s).")
+                        % {"code": code, "first": seen[code]},
+                    )
+                elif owners.get(code, user_id) != user_id:
+                    report.add_error(
+                        line,
+                        _("Le code %(code)s est enregistré pour une autre personne.")
+                        % {"code": code},
+                    )
+                seen.setdefault(code, line)
+    except ServiceError as exc:
+        report.add_error(0, exc.message)
+    if report.lines == 0 and report.ok:
+        report.add_error(0, _("Le fichier ne contient aucune ligne de données."))
+    return report
+
+
+_COMPARED = (
+    "taken_on",
+    "score",
+    "max_level",
+    *[level_field(code) for code in CRCN_CODES],
+)
+
+
+def _write_import(file, report, by, people):
+    """Second pass, in the caller's transaction: upsert by verification code."""
+    now = timezone.now()
+    for batch in _batches(_rows(file)):
+        parsed = [_parse_import_row(values) for _line, values in batch]
+        accounts = _accounts({identity for identity, _data in parsed}, people)
+        existing = PixCertification.objects.select_related("pix_plus_edu").in_bulk(
+            [data.verification_code for _identity, data in parsed], field_name="verification_code"
+        )
+        to_create, to_update, edu_for = [], [], {}
+        for identity, data in parsed:
+            current = existing.get(data.verification_code)
+            if current is None:
+                current = PixCertification(
+                    user_id=accounts[identity],
+                    status=PixStatus.VERIFIED,
+                    source=PixSource.IMPORT,
+                    recorded_by=by,
+                    reviewed_by=by,
+                    reviewed_at=now,
+                    **data.fields(),
+                )
+                to_create.append(current)
+            else:
+                before = [getattr(current, name) for name in _COMPARED] + [current.status]
+                edu_before = _edu_tuple(getattr(current, "pix_plus_edu", None))
+                for name, value in data.fields().items():
+                    setattr(current, name, value)
+                if before == [getattr(current, name) for name in _COMPARED] + [
+                    PixStatus.VERIFIED
+                ] and edu_before == _edu_tuple(data.pix_plus_edu):
+                    report.unchanged += 1
+                    continue
+                if current.status != PixStatus.VERIFIED:
+                    current.status = PixStatus.VERIFIED
+                    current.rejection_reason = ""
+                    current.reviewed_by = by
+                    current.reviewed_at = now
+                to_update.append(current)
+            edu_for[data.verification_code] = data.pix_plus_edu
+        PixCertification.objects.bulk_create(to_create)
+        PixCertification.objects.bulk_update(
+            to_update,
+            [*_COMPARED, "status", "rejection_reason", "reviewed_by", "reviewed_at", "updated_at"],
+        )
+        report.created += len(to_create)
+        report.updated += len(to_update)
+        written = to_create + to_update
+        if written:
+            # bulk_create on SQLite gives no pk back on every version: read them by code.
+            ids = dict(
+                PixCertification.objects.filter(
+                    verification_code__in=[c.verification_code for c in written]
+                ).values_list("verification_code", "pk")
+            )
+            for code, edu in edu_for.items():
+                certification = PixCertification(pk=ids[code])
+                save_pix_plus_edu(certification, edu)
+                if edu is not None and edu.jury_level is not None:
+                    report.verified_ids.append(ids[code])
+
+
+def _edu_tuple(edu):
+    if edu is None:
+        return None
+    return (edu.scope, edu.automated_level, edu.jury_level, edu.jury_on)
+
+
+def count_lines(file):
+    """Lines of a file, counted in chunks (to choose between the request and a job)."""
+    file.seek(0)
+    count = 0
+    while chunk := file.read(1024 * 1024):
+        count += chunk.count(b"\n")
+    file.seek(0)
+    return count
+
+
+def start_pix_import(*, file, filename, by):
+    """Record an uploaded Pix Orga export and run it: small files now, large ones in a job."""
+    from ..tasks import run_pix_import
+
+    name = Path(filename or "pix.csv").name[:255]
+    with transaction.atomic():
+        # Lines after the header, for the progress bar (blank lines make it an upper bound).
+        lines = max(count_lines(file) - 1, 0)
+        pix_import = PixImport(filename=name, user=by, lines=lines)
+        pix_import.file.save("import.csv", file, save=False)
+        pix_import.save()
+        if lines > settings.PIX_IMPORT_SYNC_MAX_LINES:
+            run_pix_import.delay_on_commit(pix_import.pk)
+            return pix_import
+    return run_import(import_id=pix_import.pk)
+
+
+def run_import(*, import_id):
+    """Validate the whole file, then write it in one transaction (or nothing).
+
+    Safe to run twice: a finished import is left alone, and writing is an upsert by code.
+    """
+    pix_import = PixImport.objects.select_related("user").filter(pk=import_id).first()
+    if pix_import is None or pix_import.is_finished:
+        return pix_import
+
+    def progress(lines):
+        PixImport.objects.filter(pk=import_id).update(processed=lines)
+
+    PixImport.objects.filter(pk=import_id).update(status=PixImport.Status.VALIDATING)
+    pix_plus_edu_badges = BadgeClass.objects.exclude(pix_plus_edu_scope="").exists()
+    try:
+        with pix_import.file.open("rb"):
+            file = pix_import.file.file
+            people = pix_people(pix_import.user) if pix_import.user else User.objects.none()
+            report = validate_pix_import(file, people=people, on_progress=progress)
+            if report.ok:
+                PixImport.objects.filter(pk=import_id).update(
+                    status=PixImport.Status.WRITING, processed=report.lines, lines=report.lines
+                )
+                with transaction.atomic():
+                    _write_import(file, report, pix_import.user, people)
+                    log(
+                        pix_import,
+                        AuditAction.IMPORT_PIX,
+                        user=pix_import.user,
+                        data={"created": report.created, "updated": report.updated},
+                    )
+                    for certification_id in report.verified_ids if pix_plus_edu_badges else ():
+                        queue_pix_plus_edu_badges(PixCertification(pk=certification_id))
+    except Exception as exc:
+        PixImport.objects.filter(pk=import_id).update(
+            status=PixImport.Status.FAILED,
+            finished_at=timezone.now(),
+            errors=[[0, _("Interrompu : %(error)s") % {"error": exc}]],
+            error_count=1,
+        )
+        raise
+    PixImport.objects.filter(pk=import_id).update(
+        status=PixImport.Status.DONE if report.ok else PixImport.Status.REJECTED,
+        lines=report.lines,
+        processed=report.lines,
+        created=report.created,
+        updated=report.updated,
+        unchanged=report.unchanged,
+        error_count=report.error_count,
+        errors=[[line, message] for line, message in report.errors],
+        finished_at=timezone.now(),
+    )
+    # The uploaded file held personal data: it is not kept once the import is over.
+    pix_import.file.delete(save=False)
+    PixImport.objects.filter(pk=import_id).update(file="")
+    pix_import.refresh_from_db()
+    return pix_import
