@@ -17,7 +17,15 @@ CHUNK = 64 * 1024
 
 
 def detect_encoding(binary, encodings=("utf-8-sig",)) -> str:
-    """Return the first encoding that decodes the whole file, reading it in chunks."""
+    """Return the first encoding that decodes the whole file, reading it in chunks.
+
+    A NUL byte never occurs in a text CSV: it means UTF-16/32 or a binary file, which a permissive
+    8-bit encoding (Windows-1252) would otherwise "decode" into garbage.
+    """
+    accepted = encodings
+    binary.seek(0)
+    if b"\x00" in binary.read(CHUNK):
+        encodings = ()
     for encoding in encodings:
         binary.seek(0)
         decoder = codecs.getincrementaldecoder(encoding)()
@@ -32,7 +40,7 @@ def detect_encoding(binary, encodings=("utf-8-sig",)) -> str:
     raise ServiceError(
         "csv_encoding",
         _("Encodage du fichier non reconnu : enregistrez-le en %(encodings)s.")
-        % {"encodings": " ou ".join(_encoding_label(e) for e in encodings)},
+        % {"encodings": " ou ".join(_encoding_label(e) for e in accepted)},
     )
 
 
