@@ -26,9 +26,9 @@ from django.db.models import F
 from django.utils import timezone
 from wagtail.models import Site
 
-from badges.constants import BadgeKind, ExpiryRule
-from badges.models import Assertion, BadgeClass, Issuer, site_url
-from badges.services import award_badge, award_completion_badges, revoke_assertion
+from badges.constants import CRCN_CODES, BadgeKind, ExpiryRule
+from badges.models import Assertion, BadgeClass, Issuer, PixCertification, site_url
+from badges.services import award_badge, award_completion_badges, pix, revoke_assertion
 from cms.demo_content import COURSES, RESOURCES, RETEX, SESSION_PLANS, WORKSHOPS
 from cms.models import PlatformSettings, ResourcePage, RetexPage
 from cms.setup import ensure_academie_sections, ensure_site
@@ -136,10 +136,24 @@ WHAT_TO_SEE = [
     ("formateur", "/mes-seances/ : présences à relever, listes d'attente, feuilles d'émargement"),
     ("coordination", "/mes-seances/ : séances à risque ; /admin/envois/ : un courriel en échec"),
 ]
+# PIX: (person, code, score, level of every competence, Pix+ Édu (scope, automated, jury) or None,
+# what happens to it). The demo teacher's is verified and earns the Pix+ Édu badge.
+PIX_DEMO = [
+    ("enseignant", "P-2BC4DF6G", 530, 4, ("2d", 2, 2), "verified"),
+    ("collegue001", "P-3HJK7MPQ", 400, 3, None, "declared"),
+    ("collegue002", "P-4RTV8WXY", 650, 5, ("2d", 3, None), "declared"),
+    ("collegue003", "P-6CDF9GHJ", 270, 2, None, "declared"),
+    ("collegue004", "P-7KMP2QRT", 140, 1, None, "rejected"),
+]
+PIX_PLUS_EDU_BADGE = "Pix+ Édu 2nd degré — Confirmé"
+
 WHAT_TO_SEE_BADGES = [
     ("enseignant", "/mes-badges/ : trois badges (dont un public et un qui expire), export JSON"),
     ("formateur", "/mes-badges/ : le badge de formateur·rice, décerné quand un atelier est validé"),
     ("admin", "/admin/ > Open Badges : émetteur, badges, badges décernés (dont un révoqué)"),
+    ("enseignant", "/mes-certifications/ et /mon-parcours/ : certification PIX vérifiée, niveaux"),
+    ("coordination", "/certifications-pix/ : trois déclarations à vérifier, import Pix Orga"),
+    ("direction", "/certifications-pix/ : résultats PIX de son établissement (lecture seule)"),
 ]
 
 
@@ -174,6 +188,7 @@ class Command(BaseCommand):
             self._pending_submission(academie, workshop_section)
             self._enrolments(offer)
             self._badges(academie, offer)
+            self._pix(academie)
             touch_catalogue()  # enrolments were bulk-created: no signal told the catalogue
         self._print(accounts)
 
@@ -752,6 +767,53 @@ class Command(BaseCommand):
             awarded_by=coordinator,
         )
         revoke_assertion(assertion=assertion, reason=REVOCATION_REASON, by=coordinator)
+
+    def _pix(self, academie):
+        """PIX certifications for every role: the teacher's verified one (and its Pix+ Édu
+        badge), colleagues' declarations waiting for the coordination, one refused."""
+        issuer = self._issuer(academie)
+        self._badge_class(
+            issuer,
+            PIX_PLUS_EDU_BADGE,
+            "referent.svg",
+            description=(
+                "Reconnaît la certification Pix+ Édu 2nd degré au niveau Confirmé (ou au-delà), "
+                "vérifiée par l'académie."
+            ),
+            criteria_narrative=(
+                "Être certifié·e Pix+ Édu 2nd degré au niveau Confirmé au moins : volets "
+                "automatisé et jury, certification vérifiée par la DANE."
+            ),
+            criteria_url="https://pix.fr/pix-edu",
+            tags="Pix+ Édu, CRCN-Édu",
+            pix_plus_edu_scope="2d",
+            pix_plus_edu_level=2,
+        )
+        coordinator = User.objects.get(email=f"coordination@{DEMO_DOMAIN}")
+        taken_on = timezone.localdate() - timedelta(days=60)
+        for local, code, score, level, edu, outcome in PIX_DEMO:
+            if PixCertification.objects.filter(verification_code=code).exists():
+                continue
+            person = _colleague_by_local(local)
+            data = pix.CertificationData(
+                taken_on=taken_on,
+                score=score,
+                max_level=pix.max_level_on(taken_on),
+                levels=dict.fromkeys(CRCN_CODES, level),
+                verification_code=code,
+                pix_plus_edu=pix.PixPlusEdu(*edu, jury_on=taken_on if edu[2] else None)
+                if edu
+                else None,
+            )
+            certification = pix.declare_certification(user=person, data=data)
+            if outcome == "verified":
+                pix.verify_certifications(certifications=[certification], by=coordinator)
+            elif outcome == "rejected":
+                pix.reject_certifications(
+                    certifications=[certification],
+                    reason="Code introuvable sur pix.fr : vérifiez-le sur votre certificat.",
+                    by=coordinator,
+                )
 
     def _print(self, accounts):
         self.stdout.write(self.style.SUCCESS("Données de démonstration prêtes."))
