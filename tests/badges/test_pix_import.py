@@ -46,9 +46,7 @@ def coordinator():
 @pytest.fixture
 def people():
     school = EstablishmentFactory()
-    return [
-        UserFactory(email=f"prof{i}@ac-test.fr", establishment=school) for i in range(3)
-    ]
+    return [UserFactory(email=f"prof{i}@ac-test.fr", establishment=school) for i in range(3)]
 
 
 def run(content, by, name="pix.csv"):
