@@ -1,13 +1,13 @@
 """The PIX journey in a real browser: a teacher declares a certification and sees it with its
-levels in "Mon parcours"; the coordination finds it in its list to verify.
-
-(The one-click verification itself is tested through the test client in tests/badges/test_pix.py.)
-"""
+levels in "Mon parcours"; the coordination verifies it in one click (the refusal reason, required
+only to refuse, must not block it: the browser's own validation once did); the teacher then reads
+it as verified."""
 
 import pytest
 from playwright.sync_api import expect
 
-from badges.constants import CRCN_CODES, level_field
+from badges.constants import CRCN_CODES, PixStatus, level_field
+from badges.models import PixCertification
 from cotraining.models import Establishment
 from tests.e2e.conftest import demo_email, login, make_teacher, visit
 
@@ -45,4 +45,10 @@ def test_declare_then_verify(demo_data, live_server, new_page):
     staff = new_page()
     login(staff, live_server, demo_email("coordination"))
     visit(staff, live_server, "/certifications-pix/")
-    expect(staff.get_by_role("row").filter(has_text=CODE)).to_be_visible()
+    row = staff.get_by_role("row").filter(has_text=CODE)
+    row.get_by_role("button", name="Vérifier").click()
+    expect(staff.get_by_text("1 certification vérifiée.")).to_be_visible()
+    assert PixCertification.objects.get(verification_code=CODE).status == PixStatus.VERIFIED
+
+    page.goto(live_server.url + "/mes-certifications/")
+    expect(page.get_by_text("Vérifiée").first).to_be_visible()
