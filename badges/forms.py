@@ -355,3 +355,31 @@ class PixImportForm(DsfrBaseForm):
         if file.size > MAX_PIX_IMPORT_BYTES:
             raise forms.ValidationError(_("Le fichier dépasse 50 Mo."), code="too_large")
         return file
+
+
+class StaffPixCertificationForm(PixCertificationForm):
+    """Staff record a certificate for a person of their territory (then counted as verified)."""
+
+    email = forms.EmailField(
+        label=_("Adresse électronique de la personne"),
+        help_text=_("Une personne de votre territoire, inscrite sur Entrepairs."),
+    )
+    field_order = ["email"]
+
+    def __init__(self, *args, people, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.people = people
+
+    def general_fields(self):
+        return [self["email"], *super().general_fields()]
+
+    def clean_email(self):
+        email = self.cleaned_data["email"].strip()
+        person = self.people.filter(email__iexact=email).first()
+        if person is None:
+            raise forms.ValidationError(
+                _("Aucune personne de votre territoire n'a cette adresse sur Entrepairs."),
+                code="unknown_person",
+            )
+        self.person = person
+        return email

@@ -38,6 +38,7 @@ urlpatterns = [
     path("mes-certifications/<int:pk>/supprimer/", pix.delete, name="delete_certification"),
     path("mes-certifications/<int:pk>/jury/", pix.jury_result, name="jury_result"),
     path("certifications-pix/", pix.review, name="pix_review"),
+    path("certifications-pix/saisir/", pix.record, name="pix_record"),
     path("certifications-pix/<int:pk>/attestation.pdf", pix.attestation, name="pix_attestation"),
     path("certifications-pix/import/", pix.import_results, name="pix_import"),
     path("certifications-pix/import/exemple.csv", pix.import_sample, name="pix_import_sample"),

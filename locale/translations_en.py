@@ -1142,4 +1142,11 @@ EN = {
     "Vérifier la sélection": "Verify the selection",
     "Refuser la sélection": "Reject the selection",
     "Aucune certification ne correspond à ces critères.": "No certification matches these criteria.",
+    "Adresse électronique de la personne": "Email address of the person",
+    "Une personne de votre territoire, inscrite sur Entrepairs.": "A person of your territory, registered on Entrepairs.",
+    "Aucune personne de votre territoire n'a cette adresse sur Entrepairs.": "No person of your territory has this address on Entrepairs.",
+    "Certification de %(person)s enregistrée comme vérifiée.": "Certification of %(person)s recorded as verified.",
+    "Saisir une certification PIX": "Enter a PIX certification",
+    "Pour une personne de votre territoire, d'après son certificat : elle est enregistrée comme vérifiée.": "For a person of your territory, from their certificate: it is recorded as verified.",
+    "Saisir une certification": "Enter a certification",
 }

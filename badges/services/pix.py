@@ -282,33 +282,34 @@ def delete_certification(*, certification, by):
         certification.delete()
 
 
+def _review(certifications, *, status, reason, by):
+    """Lock the certifications not yet in `status`, set it with the reviewer; returns them."""
+    now = timezone.now()
+    locked = list(
+        PixCertification.objects.select_for_update()
+        .filter(pk__in=[c.pk for c in certifications])
+        .exclude(status=status)
+        .order_by("pk")
+    )
+    for certification in locked:
+        certification.status = status
+        certification.rejection_reason = reason
+        certification.reviewed_by = by
+        certification.reviewed_at = now
+        certification.save(
+            update_fields=["status", "rejection_reason", "reviewed_by", "reviewed_at", "updated_at"]
+        )
+    return locked
+
+
 def verify_certifications(*, certifications, by):
     """Mark declarations verified (one or many); returns how many changed. Idempotent.
 
     Permission (territory) is checked by the caller against `reviewable_certifications`.
     """
-    now = timezone.now()
     with transaction.atomic():
-        locked = list(
-            PixCertification.objects.select_for_update()
-            .filter(pk__in=[c.pk for c in certifications])
-            .exclude(status=PixStatus.VERIFIED)
-            .order_by("pk")
-        )
+        locked = _review(certifications, status=PixStatus.VERIFIED, reason="", by=by)
         for certification in locked:
-            certification.status = PixStatus.VERIFIED
-            certification.rejection_reason = ""
-            certification.reviewed_by = by
-            certification.reviewed_at = now
-            certification.save(
-                update_fields=[
-                    "status",
-                    "rejection_reason",
-                    "reviewed_by",
-                    "reviewed_at",
-                    "updated_at",
-                ]
-            )
             log(certification, AuditAction.VERIFY_PIX, user=by)
             queue_pix_plus_edu_badges(certification)
     return len(locked)
@@ -319,28 +320,9 @@ def reject_certifications(*, certifications, reason, by):
     reason = (reason or "").strip()
     if not reason:
         raise ServiceError("reason_required", _("Indiquez le motif du refus."))
-    now = timezone.now()
     with transaction.atomic():
-        locked = list(
-            PixCertification.objects.select_for_update()
-            .filter(pk__in=[c.pk for c in certifications])
-            .exclude(status=PixStatus.REJECTED)
-            .order_by("pk")
-        )
+        locked = _review(certifications, status=PixStatus.REJECTED, reason=reason[:255], by=by)
         for certification in locked:
-            certification.status = PixStatus.REJECTED
-            certification.rejection_reason = reason[:255]
-            certification.reviewed_by = by
-            certification.reviewed_at = now
-            certification.save(
-                update_fields=[
-                    "status",
-                    "rejection_reason",
-                    "reviewed_by",
-                    "reviewed_at",
-                    "updated_at",
-                ]
-            )
             log(certification, AuditAction.REJECT_PIX, user=by, data={"reason": reason})
         if locked:
             from . import revoke_assertions

@@ -11,6 +11,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
@@ -19,7 +20,13 @@ from cotraining.exceptions import ServiceError
 
 from .. import permissions
 from ..filters import PixCertificationFilterSet
-from ..forms import JuryResultForm, PixCertificationForm, PixImportForm, PixRejectForm
+from ..forms import (
+    JuryResultForm,
+    PixCertificationForm,
+    PixImportForm,
+    PixRejectForm,
+    StaffPixCertificationForm,
+)
 from ..models import PixCertification
 from ..services import pix, pix_import
 from ..templatetags.pix_tags import crcn_names
@@ -175,6 +182,40 @@ def review(request):
             "reject_form": reject_form,
             "query": _without_page(request.GET),
         },
+    )
+
+
+@login_required
+def record(request):
+    """Staff enter a certificate for a person of their territory (source "staff", verified)."""
+    if not permissions.can_review_pix(request.user):
+        raise PermissionDenied
+    people = permissions.pix_people(request.user)
+    form = StaffPixCertificationForm(
+        request.POST or None, request.FILES or None, user=request.user, people=people
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            pix.declare_certification(
+                user=form.person,
+                data=form.certification,
+                attestation=form.cleaned_data.get("attestation"),
+                by=request.user,
+            )
+        except ServiceError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(
+                request,
+                _("Certification de %(person)s enregistrée comme vérifiée.")
+                % {"person": form.person},
+            )
+            return redirect(f"{reverse('badges:pix_review')}?status=verified")
+    return render(
+        request,
+        "badges/pix/declare.html",
+        {"form": form, "staff": True},
+        status=422 if form.is_bound else 200,
     )
 
 

@@ -405,3 +405,24 @@ def test_bulk_reject_needs_a_reason_and_skips_other_territories(client, holder, 
     mine.refresh_from_db()
     theirs.refresh_from_db()
     assert (mine.status, theirs.status) == (PixStatus.REJECTED, PixStatus.DECLARED)
+
+
+def test_staff_record_a_certificate_for_a_person_of_their_territory(client, holder, coordinator):
+    client.force_login(coordinator)
+    url = reverse("badges:pix_record")
+    assert client.get(url).status_code == 200
+    far = EstablishmentFactory(departement=other_academie_departement(), uai="0750654D")
+    outsider = teacher(establishment=far)
+    response = client.post(url, {**_form(), "email": outsider.email})
+    assert response.status_code == 422 and not PixCertification.objects.exists()
+    response = client.post(url, {**_form(), "email": holder.email.upper()})
+    assert response.status_code == 302
+    certification = PixCertification.objects.get()
+    assert (certification.user, certification.status, certification.source) == (
+        holder,
+        PixStatus.VERIFIED,
+        PixSource.STAFF,
+    )
+    assert certification.recorded_by == coordinator
+    client.force_login(holder)
+    assert client.get(url).status_code == 403
