@@ -31,7 +31,7 @@ from ..constants import (
     PixStatus,
     level_field,
 )
-from ..models import BadgeClass, PixCertification, PixImport
+from ..models import BadgeClass, PixCertification, PixImport, PixPlusEduResult
 from ..permissions import pix_people
 from .pix import (
     CertificationData,
@@ -358,19 +358,40 @@ def _write_import(file, report, by, people):
         )
         report.created += len(to_create)
         report.updated += len(to_update)
-        written = to_create + to_update
-        if written:
-            # bulk_create on SQLite gives no pk back on every version: read them by code.
-            ids = dict(
-                PixCertification.objects.filter(
-                    verification_code__in=[c.verification_code for c in written]
-                ).values_list("verification_code", "pk")
+        _write_pix_plus_edu(to_create, to_update, edu_for, report)
+
+
+def _write_pix_plus_edu(created, updated, edu_for, report):
+    """Pix+ Édu parts of a batch: inserted in bulk for new certifications, upserted (or removed)
+    one by one for the few that changed."""
+    ids = {c.verification_code: c.pk for c in updated}
+    if created:
+        # Read back by code: not every database returns primary keys from a bulk insert.
+        ids.update(
+            PixCertification.objects.filter(
+                verification_code__in=[c.verification_code for c in created]
+            ).values_list("verification_code", "pk")
+        )
+    new_codes = {c.verification_code for c in created}
+    PixPlusEduResult.objects.bulk_create(
+        [
+            PixPlusEduResult(
+                certification_id=ids[code],
+                scope=edu.scope,
+                automated_level=edu.automated_level,
+                jury_level=edu.jury_level,
+                jury_on=edu.jury_on,
+                level=PixPlusEduResult.final_level(edu.automated_level, edu.jury_level),
             )
-            for code, edu in edu_for.items():
-                certification = PixCertification(pk=ids[code])
-                save_pix_plus_edu(certification, edu)
-                if edu is not None and edu.jury_level is not None:
-                    report.verified_ids.append(ids[code])
+            for code, edu in edu_for.items()
+            if code in new_codes and edu is not None
+        ]
+    )
+    for code, edu in edu_for.items():
+        if code not in new_codes:
+            save_pix_plus_edu(PixCertification(pk=ids[code]), edu)
+        if edu is not None and edu.jury_level is not None:
+            report.verified_ids.append(ids[code])
 
 
 def _edu_tuple(edu):
