@@ -266,7 +266,7 @@ def test_seed_demo_badges_are_idempotent(
         assert set(badge_class.competences.all()) == set(badge_class.workshop.competences.all())
     trainer = BadgeClass.objects.get(kind=BadgeKind.TRAINER)
     assert trainer.name == "Formateur·rice co-formation numérique" and trainer.workshop
-    standalone = BadgeClass.objects.get(workshop__isnull=True)
+    standalone = BadgeClass.objects.get(workshop__isnull=True, pix_plus_edu_scope="")
     assert (standalone.expiry_rule, standalone.expires_after_months) == (ExpiryRule.MONTHS, 24)
     revoked = Assertion.objects.get(revoked=True)
     assert revoked.revocation_reason == "Attribué par erreur"
@@ -275,6 +275,9 @@ def test_seed_demo_badges_are_idempotent(
     assert "/mes-badges/" in out.getvalue()
     public = Assertion.objects.get(public=True)
     assert public.public_url in out.getvalue()
+    # The Pix+ Édu badge, earned by the demo teacher's verified certification.
+    pix_badge = BadgeClass.objects.get(pix_plus_edu_scope="2d")
+    assert Assertion.objects.get(badge_class=pix_badge).recipient.email.startswith("enseignant")
 
 
 def test_seed_demo_shows_the_teacher_her_badges(client, seeded):
