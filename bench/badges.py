@@ -1087,7 +1087,7 @@ def section(report, options):
         f"| award: queue → assertion → baked image → email task queued | {awards:,} | "
         f"{bulk['enqueue_s']:.2f} | {bulk['wall_s']:.2f} | {award_rate:.0f} | "
         f"{bulk['task_ms']['p50']:.1f} / {bulk['task_ms']['p95']:.1f} | "
-        f"≥ {TARGET_AWARDS}/s **{verdict(checks['awards'])}** |",
+        f"≥ {TARGET_AWARDS}/s **{verdict(award_rate >= TARGET_AWARDS)}** |",
         f"| … and every award email sent (locmem), after the awards | {awards:,} | – | "
         f"{bulk['mailed_s']:.2f} | {awards / bulk['mailed_s']:.0f} | "
         f"{bulk['email_ms']:.1f} (email) | – |",
@@ -1223,6 +1223,7 @@ def earlier_runs(current):
     following = text.find("\n<!-- ")
     text = text[:following] if following >= 0 else text
     date = re.search(r"^### (.+?) — PostgreSQL$", text, re.MULTILINE)
+    load = re.search(r"load average ([\d. /]+) when the run started", text)
     targets = re.search(r"^\*\*Targets — (\w+)\*\*: (.+)$", text, re.MULTILINE)
     kept = []
     if EARLIER_HEADING in text:
@@ -1230,7 +1231,8 @@ def earlier_runs(current):
             line for line in text.split(EARLIER_HEADING, 1)[1].splitlines() if line.startswith("- ")
         ]
     if date and targets:
-        kept.insert(0, f"- {date.group(1)}, {targets.group(1)}: {targets.group(2)}")
+        started = f" (load average {load.group(1).strip()})" if load else ""
+        kept.insert(0, f"- {date.group(1)}{started}, {targets.group(1)}: {targets.group(2)}")
     return kept[:EARLIER_KEPT]
 
 
