@@ -273,6 +273,9 @@ class Assertion(models.Model):
     revoked = models.BooleanField(_("révoqué"), default=False)
     revocation_reason = models.CharField(_("motif de révocation"), max_length=255, blank=True)
     revoked_at = models.DateTimeField(_("révoqué le"), null=True, blank=True)
+    # When the award email left (set by the task that sent it): a retried or re-delivered
+    # email task skips the assertions already told.
+    emailed_at = models.DateTimeField(_("courriel envoyé le"), null=True, blank=True)
     awarded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -321,6 +324,33 @@ class Assertion(models.Model):
         return "expired" if self.is_expired else "valid"
 
 
+class BulkAwardChunk(models.Model):
+    """One slice of a bulk award's rows, awarded in one transaction by one Celery task.
+
+    Its row is written in the same transaction as the slice's assertions and counts: a chunk
+    task retried or delivered twice finds it and does nothing, so no row is counted twice.
+    """
+
+    bulk = models.ForeignKey(
+        "BulkAward", on_delete=models.CASCADE, related_name="chunks", verbose_name=_("fichier")
+    )
+    index = models.PositiveIntegerField(_("tranche"))
+    awarded = models.PositiveIntegerField(_("décernés"), default=0)
+    already_had = models.PositiveIntegerField(_("déjà titulaires"), default=0)
+    created_at = models.DateTimeField(_("traitée le"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("tranche d'une attribution par fichier")
+        verbose_name_plural = _("tranches des attributions par fichier")
+        ordering = ["bulk", "index"]
+        constraints = [
+            models.UniqueConstraint(fields=["bulk", "index"], name="bulk_award_chunk_once")
+        ]
+
+    def __str__(self):
+        return f"{self.bulk_id} #{self.index}"
+
+
 class BulkAward(models.Model):
     """One CSV file of recipients for one badge: validated whole, then awarded by a Celery job.
 
@@ -354,7 +384,8 @@ class BulkAward(models.Model):
     total = models.PositiveIntegerField(_("lignes"), default=0)
     awarded = models.PositiveIntegerField(_("décernés"), default=0)
     already_had = models.PositiveIntegerField(_("déjà titulaires"), default=0)
-    # Rows gone through, committed with their awards: a retried job resumes from here.
+    # Rows gone through, committed with their awards by each chunk (BulkAwardChunk records
+    # which): a retried job queues only the chunks not recorded yet.
     processed = models.PositiveIntegerField(_("lignes traitées"), default=0)
     # [[line, message]]: rows the job could not award, or why the job stopped.
     errors = models.JSONField(_("erreurs"), default=list, blank=True)

@@ -1,13 +1,11 @@
 """Celery tasks of the badges layer: thin wrappers around services, primitive ids only."""
 
+import smtplib
+
 from celery import shared_task
-from django.conf import settings
-from django.core.mail import EmailMessage
-from django.template.loader import render_to_string
-from django.utils import translation
+from django.db import OperationalError
 
 from . import services
-from .models import Assertion
 
 
 @shared_task(
@@ -48,9 +46,29 @@ def revoke_withdrawn_completion_badges(user_id, workshop_id):
     return services.revoke_withdrawn_completion_badges(user_id=user_id, workshop_id=workshop_id)
 
 
+# Worth another try: mail server, storage or network trouble, a database connection lost or a
+# deadlock.
+TRANSIENT = (OSError, smtplib.SMTPException, OperationalError)
+
+
+@shared_task(
+    name="badges.tasks.send_badge_emails",
+    autoretry_for=(OSError, smtplib.SMTPException),
+    retry_backoff=True,
+    max_retries=5,
+    ignore_result=True,
+    time_limit=300,
+    soft_time_limit=270,
+)
+def send_badge_emails(assertion_ids):
+    """Tell each recipient, with the baked image attached and the public link: one task and one
+    mail connection for a chunk of awards. Safe to run twice: each assertion is emailed once."""
+    return services.send_award_emails(assertion_ids=assertion_ids)
+
+
 @shared_task(
     name="badges.tasks.send_badge_email",
-    autoretry_for=(OSError,),  # SMTP and network failures
+    autoretry_for=(OSError, smtplib.SMTPException),
     retry_backoff=True,
     max_retries=5,
     ignore_result=True,
@@ -58,53 +76,54 @@ def revoke_withdrawn_completion_badges(user_id, workshop_id):
     soft_time_limit=50,
 )
 def send_badge_email(assertion_id):
-    """Tell the recipient, with the baked image attached and the public link."""
-    assertion = (
-        Assertion.objects.select_related("badge_class__issuer", "recipient")
-        .filter(pk=assertion_id, revoked=False)
-        .first()
-    )
-    if assertion is None:
-        return False
-    with translation.override(settings.LANGUAGE_CODE):
-        context = {
-            "assertion": assertion,
-            "badge": assertion.badge_class,
-            "site_url": settings.SITE_URL.rstrip("/"),
-        }
-        subject = " ".join(render_to_string("badges/email/awarded_subject.txt", context).split())
-        body = render_to_string("badges/email/awarded.txt", context)
-    message = EmailMessage(
-        subject=f"[Entrepairs] {subject}",
-        body=body,
-        from_email=settings.DEFAULT_FROM_EMAIL,
-        to=[assertion.recipient_email],
-    )
-    ext = services.image_extension(assertion.badge_class)
-    assertion.image.open("rb")
-    try:
-        content = assertion.image.read()
-    finally:
-        assertion.image.close()
-    message.attach(f"badge.{ext}", content, "image/svg+xml" if ext == "svg" else "image/png")
-    message.send()
-    return True
+    """The email of one award (award_badge's): send_badge_emails for one assertion."""
+    return services.send_award_emails(assertion_ids=[assertion_id]) > 0
+
+
+def _retry_or_fail(task, bulk_id, exc):
+    """Retry a transient failure with backoff; past the last try, or for any other error, the
+    bulk award is marked failed with the reason before the error is raised."""
+    if isinstance(exc, TRANSIENT) and task.request.retries < task.max_retries:
+        if not task.request.is_eager:
+            raise task.retry(exc=exc, countdown=2**task.request.retries)
+    services.fail_bulk_award(bulk_id=bulk_id, error=exc)
+    raise exc
 
 
 @shared_task(
     name="badges.tasks.run_bulk_award",
-    autoretry_for=(OSError,),  # storage and broker hiccups: the job resumes where it stopped
-    retry_backoff=True,
+    bind=True,
     max_retries=3,
     ignore_result=True,
-    # One baked image per row: a 5,000-row file takes minutes, never an hour.
-    time_limit=3600,
-    soft_time_limit=3500,
+    time_limit=300,
+    soft_time_limit=270,
 )
-def run_bulk_award(bulk_id):
-    """Award a validated file's rows. Safe to run twice: it resumes, and awards are idempotent."""
-    bulk = services.run_bulk_award(bulk_id=bulk_id)
+def run_bulk_award(self, bulk_id):
+    """Start a validated file's award: its chunks go to award_bulk_chunk. Safe to run twice:
+    only the chunks not yet recorded are queued, and awards are idempotent."""
+    try:
+        bulk = services.run_bulk_award(bulk_id=bulk_id)
+    except Exception as exc:
+        _retry_or_fail(self, bulk_id, exc)
     return bulk.status if bulk else None
+
+
+@shared_task(
+    name="badges.tasks.award_bulk_chunk",
+    bind=True,
+    max_retries=3,
+    ignore_result=True,
+    # One chunk: BULK_CHUNK_ROWS baked images, a fraction of a second; minutes at worst.
+    time_limit=300,
+    soft_time_limit=270,
+)
+def award_bulk_chunk(self, bulk_id, index, version_id):
+    """Award one chunk of a file's rows. Safe to run twice: a chunk already recorded is a no-op."""
+    try:
+        chunk = services.award_bulk_chunk(bulk_id=bulk_id, index=index, version_id=version_id)
+    except Exception as exc:
+        _retry_or_fail(self, bulk_id, exc)
+    return chunk and chunk.awarded
 
 
 @shared_task(

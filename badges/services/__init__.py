@@ -10,26 +10,42 @@ The PIX and Pix+ Édu use cases live beside them in badges.services.pix.
 import csv
 import io
 import json
+import math
+import smtplib
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
+from django.core.mail import EmailMessage, mailers
 from django.core.validators import URLValidator, validate_email
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.db.models.functions import Lower
-from django.utils import timezone
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from openbadges_bakery import bake, unbake
-from wagtail.log_actions import log
+from wagtail.log_actions import get_active_log_context, log
+from wagtail.log_actions import registry as log_registry
 
 from cotraining.csvio import detect_encoding
 from cotraining.exceptions import ServiceError
 from cotraining.models import Completion, Enrollment
 
 from ..constants import AuditAction, BadgeKind
-from ..models import Assertion, BadgeClass, BadgeClassVersion, BulkAward, hash_identity, site_url
+from ..models import (
+    Assertion,
+    BadgeClass,
+    BadgeClassVersion,
+    BulkAward,
+    BulkAwardChunk,
+    hash_identity,
+    site_url,
+)
 
 User = get_user_model()
 CONTEXT = "https://w3id.org/openbadges/v2"
@@ -167,17 +183,34 @@ def revoked_document(assertion):
     }
 
 
-def bake_image(assertion):
-    """The badge class image with the assertion baked in, built in memory (PNG or SVG)."""
-    badge_class = assertion.badge_class
+def badge_image(badge_class):
+    """The bytes of a badge class's image, read once through the storage API."""
     badge_class.image.open("rb")
     try:
-        source = io.BytesIO(badge_class.image.read())
+        return badge_class.image.read()
     finally:
         badge_class.image.close()
+
+
+def bake_image(assertion, *, image=None):
+    """The badge class image with the assertion baked in, built in memory (PNG or SVG).
+
+    `image` is the badge class image's bytes when the caller already read them (a bulk award
+    reads them once for a whole chunk); otherwise they are read here.
+    """
+    source = badge_image(assertion.badge_class) if image is None else image
     output = io.BytesIO()
-    bake(source, json.dumps(assertion_document(assertion)), output)
+    bake(io.BytesIO(source), json.dumps(assertion_document(assertion)), output)
     return output.getvalue()
+
+
+def store_baked_image(assertion, *, image=None):
+    """Bake the assertion and store the image through the storage API (no temporary file),
+    before the row's first INSERT: its uuid and identity exist already."""
+    ext = image_extension(assertion.badge_class)
+    assertion.image.save(
+        f"{assertion.uuid}.{ext}", ContentFile(bake_image(assertion, image=image)), save=False
+    )
 
 
 def image_extension(badge_class):
@@ -189,6 +222,73 @@ def read_baked(content):
     baking specification says of hosted badges, the assertion's URL (its `verify` attribute)."""
     baked = unbake(io.BytesIO(content))
     return baked if baked.startswith("http") else json.loads(baked)
+
+
+def log_many(instances, action, *, user=None, data=None):
+    """`wagtail.log_actions.log` for many objects of one model, in one INSERT.
+
+    The entries are those `log` writes one by one (same action, user, label, data and the
+    active log context's uuid), without its per-entry `full_clean` (two queries) and INSERT:
+    the action is checked once instead. Objects whose model has no log entry model are not
+    logged, as with `log`.
+    """
+    instances = list(instances)
+    if not instances:
+        return []
+    model = type(instances[0])
+    entry_model = log_registry.get_log_model_for_model(model)
+    if entry_model is None:
+        return []
+    if not log_registry.action_exists(action):
+        raise ValueError(f"The log action {action!r} has not been registered.")
+    context = get_active_log_context()
+    content_type = ContentType.objects.get_for_model(model, for_concrete_model=False)
+    timestamp = timezone.now()
+    return entry_model.objects.bulk_create(
+        entry_model(
+            content_type=content_type,
+            object_id=str(instance.pk),
+            label=entry_model.objects.get_instance_title(instance),
+            action=action,
+            timestamp=timestamp,
+            data=data or {},
+            user=user or context.user,
+            uuid=context.uuid,
+        )
+        for instance in instances
+    )
+
+
+def new_assertion(
+    *,
+    badge_class,
+    version,
+    email,
+    source,
+    recipient=None,
+    evidence=(),
+    narrative="",
+    issued_on=None,
+    expires=None,
+    awarded_by=None,
+):
+    """An unsaved Assertion, complete but for its baked image (`email` already normalised)."""
+    issued_on = issued_on or timezone.now()
+    assertion = Assertion(
+        badge_class=badge_class,
+        version=version,
+        recipient=recipient,
+        recipient_email=email,
+        source=source,
+        issued_on=issued_on,
+        expires=expires or badge_class.expiry_for(issued_on),
+        evidence=list(evidence),
+        narrative=narrative,
+        awarded_by=awarded_by,
+    )
+    # What Assertion.save() would compute: bulk_create does not call it.
+    assertion.identity = hash_identity(email, assertion.salt)
+    return assertion
 
 
 def award_badge(
@@ -215,29 +315,23 @@ def award_badge(
     if existing:
         return existing, False
     version = publish_version(badge_class=badge_class, by=awarded_by)
-    issued_on = issued_on or timezone.now()
     try:
         with transaction.atomic():
-            assertion = Assertion(
+            assertion = new_assertion(
                 badge_class=badge_class,
                 version=version,
-                recipient=recipient,
-                recipient_email=email,
+                email=email,
                 source=source,
-                issued_on=issued_on,
-                expires=expires or badge_class.expiry_for(issued_on),
-                evidence=list(evidence),
+                recipient=recipient,
+                evidence=evidence,
                 narrative=narrative,
+                issued_on=issued_on,
+                expires=expires,
                 awarded_by=awarded_by,
             )
             # Baked before the first save (the uuid and identity exist already): one INSERT,
             # no UPDATE for the image.
-            assertion.recipient_email = email
-            assertion.identity = hash_identity(email, assertion.salt)
-            ext = image_extension(badge_class)
-            assertion.image.save(
-                f"{assertion.uuid}.{ext}", ContentFile(bake_image(assertion)), save=False
-            )
+            store_baked_image(assertion)
             assertion.save()
             log(
                 assertion,
@@ -257,6 +351,78 @@ def _send_award_email(assertion_id):
     from ..tasks import send_badge_email
 
     send_badge_email.delay(assertion_id)
+
+
+def award_message(assertion):
+    """The award email: the baked image attached and the public link (in the site's language).
+
+    `assertion` comes with its badge class, issuer and recipient (select_related).
+    """
+    with translation.override(settings.LANGUAGE_CODE):
+        context = {
+            "assertion": assertion,
+            "badge": assertion.badge_class,
+            "site_url": settings.SITE_URL.rstrip("/"),
+        }
+        subject = " ".join(render_to_string("badges/email/awarded_subject.txt", context).split())
+        body = render_to_string("badges/email/awarded.txt", context)
+    message = EmailMessage(
+        subject=f"[Entrepairs] {subject}",
+        body=body,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[assertion.recipient_email],
+    )
+    ext = image_extension(assertion.badge_class)
+    assertion.image.open("rb")
+    try:
+        content = assertion.image.read()
+    finally:
+        assertion.image.close()
+    message.attach(f"badge.{ext}", content, "image/svg+xml" if ext == "svg" else "image/png")
+    return message
+
+
+def send_award_emails(*, assertion_ids):
+    """Tell the recipients of these assertions, each once, over one mail connection; returns
+    how many emails left.
+
+    Idempotent per assertion: `emailed_at` is set for each email sent, and an assertion that
+    has it (an earlier delivery of the task), is revoked or is gone is skipped. The emails are
+    rendered before any lock; the rows are then claimed with SKIP LOCKED, so two deliveries
+    running at once never both send one. On a mail server failure, what was sent is recorded
+    before the error is raised: a retry sends only the rest.
+    """
+    candidates = (
+        Assertion.objects.select_related("badge_class__issuer", "recipient")
+        .filter(pk__in=assertion_ids, revoked=False, emailed_at__isnull=True)
+        .order_by("pk")
+    )
+    messages = {assertion.pk: award_message(assertion) for assertion in candidates}
+    if not messages:
+        return 0
+    sent, failure = [], None
+    with transaction.atomic():
+        claimed = list(
+            Assertion.objects.select_for_update(skip_locked=True)
+            .filter(pk__in=messages, revoked=False, emailed_at__isnull=True)
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+        try:
+            if claimed:
+                # Django 6.1's replacement for get_connection(): one backend instance, opened
+                # once (one SMTP connection) for the whole list.
+                with mailers.default as connection:
+                    for pk in claimed:
+                        connection.send_messages([messages[pk]])
+                        sent.append(pk)
+        except (OSError, smtplib.SMTPException) as exc:
+            failure = exc
+        if sent:
+            Assertion.objects.filter(pk__in=sent).update(emailed_at=timezone.now())
+    if failure is not None:
+        raise failure
+    return len(sent)
 
 
 # How long a hosted assertion document is cached (only revocation changes it, and clears it).
@@ -406,7 +572,10 @@ START_BULK_AWARD = "entrepairs.start_bulk_award"  # audit action, registered in 
 BULK_COLUMNS = ("email", "evidence_url", "narrative", "issued_on", "expires")
 MAX_BULK_ROWS = 5000
 MAX_REPORTED_ERRORS = 500
-BULK_PROGRESS_EVERY = 20  # rows per transaction: awards and progress commit together
+# Rows per chunk task: one transaction each (awards, audit entries, counts and the chunk's own
+# record commit together), one email task each. Small enough that a file spreads over every
+# worker process (1,260 rows: 13 chunks), large enough that per-task costs do not count.
+BULK_CHUNK_ROWS = 100
 
 
 class CsvInvalid(ServiceError):
@@ -628,64 +797,171 @@ def _end_of_day(iso):
     return timezone.make_aware(datetime.combine(date.fromisoformat(iso), time.max))
 
 
-def run_bulk_award(*, bulk_id):
-    """Award a file's rows with source "bulk", committing awards and progress every few rows.
+def bulk_chunk_count(total):
+    return math.ceil(total / BULK_CHUNK_ROWS)
 
-    A retried job resumes after the last committed chunk, so each row is counted once; a row
-    whose person already had the badge this way (an earlier file, a re-run) is "already had it".
+
+def run_bulk_award(*, bulk_id):
+    """Start, or resume, the award of a validated file: publish the badge class's version once
+    for the whole file, then fan its rows out to chunk tasks that every worker process shares.
+
+    Only the chunks not yet recorded are queued, so a job retried, delivered twice or run again
+    after a failure resumes where it stopped and never counts a row twice. The chunk that
+    brings `processed` to `total` marks the job done (award_bulk_chunk).
     """
+    from ..tasks import award_bulk_chunk
+
     bulk = BulkAward.objects.select_related("badge_class", "uploaded_by").filter(pk=bulk_id).first()
     if bulk is None or bulk.status == BulkAward.Status.DONE:
         return bulk
-    BulkAward.objects.filter(pk=bulk.pk).update(status=BulkAward.Status.RUNNING)
-    rows = bulk.rows
-    try:
-        while bulk.processed < bulk.total:
-            with transaction.atomic():
-                # The chunk is read under the lock: a job delivered twice never awards or
-                # counts the same rows in both workers.
-                counts = (
-                    BulkAward.objects.select_for_update()
-                    .only("awarded", "already_had", "processed")
-                    .get(pk=bulk.pk)
-                )
-                chunk = rows[counts.processed : counts.processed + BULK_PROGRESS_EVERY]
-                accounts = {
-                    account.lower_email: account
-                    for account in User.objects.annotate(lower_email=Lower("email")).filter(
-                        lower_email__in=[row["email"] for row in chunk], is_active=True
-                    )
-                }
-                for row in chunk:
-                    _assertion, created = award_badge(
-                        badge_class=bulk.badge_class,
-                        email=row["email"],
-                        recipient=accounts.get(row["email"]),
-                        source=BULK_SOURCE,
-                        evidence=evidence_for(url=row["evidence_url"], narrative=row["narrative"]),
-                        issued_on=_start_of_day(row["issued_on"]) if row["issued_on"] else None,
-                        expires=_end_of_day(row["expires"]) if row["expires"] else None,
-                        awarded_by=bulk.uploaded_by,
-                    )
-                    if created:
-                        counts.awarded += 1
-                    else:
-                        counts.already_had += 1
-                counts.processed += len(chunk)
-                counts.save(update_fields=["awarded", "already_had", "processed"])
-            bulk.processed = counts.processed
-    except Exception as exc:
-        BulkAward.objects.filter(pk=bulk.pk).update(
-            status=BulkAward.Status.FAILED,
-            finished_at=timezone.now(),
-            errors=[[0, _("Interrompu : %(error)s") % {"error": exc}]],
+    # Assertions point at the version they were issued against: the badge class as it stood
+    # when the file started, published at most once for its whole run.
+    version = publish_version(badge_class=bulk.badge_class, by=bulk.uploaded_by)
+    with transaction.atomic():
+        BulkAward.objects.filter(pk=bulk.pk).exclude(status=BulkAward.Status.DONE).update(
+            status=BulkAward.Status.RUNNING, finished_at=None, errors=[]
         )
-        raise
-    BulkAward.objects.filter(pk=bulk.pk).update(
-        status=BulkAward.Status.DONE, finished_at=timezone.now(), errors=[]
-    )
+        recorded = set(bulk.chunks.values_list("index", flat=True))
+        pending = [i for i in range(bulk_chunk_count(bulk.total)) if i not in recorded]
+        for index in pending:
+            award_bulk_chunk.delay_on_commit(bulk.pk, index, version.pk)
+        if not pending:  # nothing left to award (an empty file, or only the marking was lost)
+            _finish_bulk_award(bulk.pk)
     bulk.refresh_from_db()
     return bulk
+
+
+def _finish_bulk_award(bulk_id):
+    """Mark the job done if every row is counted; true only for the call that marks it."""
+    return bool(
+        BulkAward.objects.filter(pk=bulk_id, processed__gte=F("total"))
+        .exclude(status=BulkAward.Status.DONE)
+        .update(status=BulkAward.Status.DONE, finished_at=timezone.now(), errors=[])
+    )
+
+
+def award_bulk_chunk(*, bulk_id, index, version_id):
+    """Award one chunk of a file's rows (source "bulk") in one transaction; returns the chunk's
+    record, or None when it was done already (or the file is gone).
+
+    Batched: the badge image is read once, each assertion is baked from those bytes in memory
+    and stored through the storage API, the assertions go in one INSERT, their audit entries in
+    another, and their emails in one task. Idempotent and race-safe:
+    - the chunk's record is written first, under a unique constraint: a retried or re-delivered
+      chunk waits for the first to commit, then finds the record and does nothing;
+    - the unique constraint on (badge, email, source) decides who gets each assertion
+      (ON CONFLICT DO NOTHING): a row whose person had it already, or got it meanwhile from
+      another file, counts "already had it", whichever worker wins;
+    - the job's counters move by F() expressions, and the chunk that completes them marks the
+      job done, once.
+    """
+    bulk = (
+        BulkAward.objects.select_related("badge_class__issuer", "uploaded_by")
+        .filter(pk=bulk_id)
+        .first()
+    )
+    if bulk is None:
+        return None
+    badge_class = bulk.badge_class
+    version = BadgeClassVersion.objects.get(pk=version_id)
+    rows = bulk.rows[index * BULK_CHUNK_ROWS : (index + 1) * BULK_CHUNK_ROWS]
+    image = badge_image(badge_class)
+    stored = []  # baked images written: removed again if they end up belonging to no row
+    try:
+        with transaction.atomic():
+            try:
+                with transaction.atomic():
+                    chunk = BulkAwardChunk.objects.create(bulk=bulk, index=index)
+            except IntegrityError:
+                return None
+            emails = [row["email"] for row in rows]
+            had = set(
+                Assertion.objects.filter(
+                    badge_class=badge_class, source=BULK_SOURCE, recipient_email__in=emails
+                ).values_list("recipient_email", flat=True)
+            )
+            accounts = {
+                account.lower_email: account
+                for account in User.objects.annotate(lower_email=Lower("email")).filter(
+                    lower_email__in=emails, is_active=True
+                )
+            }
+            fresh = []
+            # In email order: two files racing for the same people take the unique index's
+            # locks in the same order, so they never deadlock.
+            for row in sorted(rows, key=lambda row: row["email"]):
+                if row["email"] in had:
+                    continue
+                assertion = new_assertion(
+                    badge_class=badge_class,
+                    version=version,
+                    email=row["email"],
+                    source=BULK_SOURCE,
+                    recipient=accounts.get(row["email"]),
+                    evidence=evidence_for(url=row["evidence_url"], narrative=row["narrative"]),
+                    issued_on=_start_of_day(row["issued_on"]) if row["issued_on"] else None,
+                    expires=_end_of_day(row["expires"]) if row["expires"] else None,
+                    awarded_by=bulk.uploaded_by,
+                )
+                store_baked_image(assertion, image=image)
+                stored.append(assertion.image.name)
+                fresh.append(assertion)
+            Assertion.objects.bulk_create(fresh, ignore_conflicts=True)
+            # Which rows this chunk inserted: those whose uuid made it (the others lost to a
+            # concurrent award of the same badge to the same person).
+            inserted = dict(
+                Assertion.objects.filter(uuid__in=[a.uuid for a in fresh]).values_list("uuid", "pk")
+            )
+            awarded = []
+            for assertion in fresh:
+                if assertion.uuid in inserted:
+                    assertion.pk = inserted[assertion.uuid]
+                    awarded.append(assertion)
+            log_many(
+                awarded,
+                AuditAction.AWARD_BADGE,
+                user=bulk.uploaded_by,
+                data={"badge": badge_class.name, "source": BULK_SOURCE},
+            )
+            chunk.awarded, chunk.already_had = len(awarded), len(rows) - len(awarded)
+            chunk.save(update_fields=["awarded", "already_had"])
+            BulkAward.objects.filter(pk=bulk.pk).update(
+                awarded=F("awarded") + chunk.awarded,
+                already_had=F("already_had") + chunk.already_had,
+                processed=F("processed") + len(rows),
+            )
+            # The UPDATE above holds the job's row until commit: chunks finishing together
+            # add up one after the other, and only the one that completes the count sees it.
+            _finish_bulk_award(bulk.pk)
+            if awarded:
+                ids = [assertion.pk for assertion in awarded]
+                transaction.on_commit(lambda: _send_award_emails(ids), robust=True)
+    except BaseException:
+        _delete_files(stored)
+        raise
+    _delete_files(set(stored) - {assertion.image.name for assertion in awarded})
+    return chunk
+
+
+def _delete_files(names):
+    storage = Assertion._meta.get_field("image").storage
+    for name in names:
+        storage.delete(name)
+
+
+def _send_award_emails(assertion_ids):
+    from ..tasks import send_badge_emails
+
+    send_badge_emails.delay(assertion_ids)
+
+
+def fail_bulk_award(*, bulk_id, error):
+    """A job or one of its chunks failed for good: say so on the job, with the reason."""
+    BulkAward.objects.filter(pk=bulk_id).exclude(status=BulkAward.Status.DONE).update(
+        status=BulkAward.Status.FAILED,
+        finished_at=timezone.now(),
+        errors=[[0, _("Interrompu : %(error)s") % {"error": error}]],
+    )
 
 
 def revoke_assertions(*, assertions, reason, by):

@@ -1,19 +1,24 @@
 """Awarding one badge from a CSV file: validate every line first, then a Celery job awards."""
 
 import io
+import smtplib
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
+from wagtail.models import ModelLogEntry
 
-from badges import tasks
-from badges.models import Assertion, BulkAward
+from badges import services, tasks
+from badges.constants import AuditAction
+from badges.models import Assertion, BadgeClassVersion, BulkAward
 from badges.services import (
     CsvInvalid,
     award_badge,
-    run_bulk_award,
+    read_baked,
     start_bulk_award,
     validate_bulk_award_csv,
 )
@@ -159,35 +164,228 @@ def test_the_job_awards_with_source_bulk_and_counts_who_already_had_it(
     assert Assertion.objects.count() == 2
 
 
-def test_a_retried_job_resumes_after_its_last_committed_rows(badge, coordinator):
-    rows = validate_bulk_award_csv(csv_file("email\n" + "".join(f"p{i}@b.fr\n" for i in range(30))))
+@pytest.fixture
+def small_chunks(monkeypatch):
+    """Chunks of 10 rows: a few dozen rows make several chunk tasks."""
+    monkeypatch.setattr(services, "BULK_CHUNK_ROWS", 10)
+    return 10
+
+
+def emails_file(emails):
+    return validate_bulk_award_csv(csv_file("email\n" + "".join(f"{e}\n" for e in emails)))
+
+
+def people(count):
+    return [f"p{i:02d}@b.fr" for i in range(count)]
+
+
+def run_job(bulk, capture):
+    with capture(execute=True):
+        tasks.run_bulk_award.delay(bulk.pk)
+    bulk.refresh_from_db()
+    return bulk
+
+
+def test_a_chunked_job_counts_who_already_had_it_in_every_chunk(
+    badge, coordinator, small_chunks, django_capture_on_commit_callbacks
+):
+    emails = people(35)
+    had = emails[3::5]  # seven people, spread over the four chunks
+    for email in had:
+        award_badge(badge_class=badge, email=email, source="bulk")
+    with django_capture_on_commit_callbacks(execute=True):
+        bulk = start_bulk_award(
+            badge_class=badge, rows=emails_file(emails), filename="f.csv", by=coordinator
+        )
+    bulk.refresh_from_db()
+    assert (bulk.status, bulk.total, bulk.processed) == ("done", 35, 35)
+    assert (bulk.awarded, bulk.already_had, bulk.errors) == (28, 7, [])
+    assert bulk.finished_at is not None
+    assert list(bulk.chunks.values_list("index", "awarded", "already_had")) == [
+        (0, 8, 2),
+        (1, 8, 2),
+        (2, 8, 2),
+        (3, 4, 1),
+    ]
+    assert Assertion.objects.filter(badge_class=badge, source="bulk").count() == 35
+    # The seven kept the assertion they had; everyone else has a baked image that verifies.
+    fresh = Assertion.objects.filter(source="bulk").exclude(recipient_email__in=had)
+    for assertion in fresh:
+        assertion.image.open("rb")
+        assert read_baked(assertion.image.read())["id"] == assertion.public_url
+        assertion.image.close()
+    assert {a.version for a in fresh} == {BadgeClassVersion.objects.get(badge_class=badge)}
+
+
+def test_a_redelivered_chunk_does_not_count_twice(
+    badge, coordinator, small_chunks, mailoutbox, django_capture_on_commit_callbacks
+):
     bulk = BulkAward.objects.create(
-        badge_class=badge, filename="f.csv", rows=rows, total=30, uploaded_by=coordinator
+        badge_class=badge, filename="f.csv", rows=emails_file(people(25)), total=25
     )
-    for row in rows[:20]:  # what a first, interrupted run committed
-        award_badge(badge_class=badge, email=row["email"], source="bulk")
-    BulkAward.objects.filter(pk=bulk.pk).update(
-        status=BulkAward.Status.FAILED, awarded=20, processed=20
+    bulk = run_job(bulk, django_capture_on_commit_callbacks)
+    assert (bulk.status, bulk.awarded, bulk.already_had, bulk.processed) == ("done", 25, 0, 25)
+    finished_at, entries = bulk.finished_at, ModelLogEntry.objects.count()
+    version = BadgeClassVersion.objects.get(badge_class=badge)
+    # Every chunk delivered again (acks_late, a lost worker), and the job itself.
+    with django_capture_on_commit_callbacks(execute=True):
+        for index in range(3):
+            assert tasks.award_bulk_chunk.delay(bulk.pk, index, version.pk).get() is None
+        tasks.run_bulk_award.delay(bulk.pk)
+    bulk.refresh_from_db()
+    assert (bulk.status, bulk.awarded, bulk.already_had, bulk.processed) == ("done", 25, 0, 25)
+    assert bulk.finished_at == finished_at  # marked done once
+    assert bulk.chunks.count() == 3
+    assert ModelLogEntry.objects.count() == entries
+    assert Assertion.objects.count() == 25 and len(mailoutbox) == 25
+
+
+def test_a_chunk_failing_for_good_fails_the_job_then_a_rerun_finishes_it(
+    badge, coordinator, small_chunks, monkeypatch, django_capture_on_commit_callbacks
+):
+    bulk = BulkAward.objects.create(
+        badge_class=badge, filename="f.csv", rows=emails_file(people(25)), total=25
     )
-    bulk = run_bulk_award(bulk_id=bulk.pk)
-    assert (bulk.status, bulk.awarded, bulk.already_had, bulk.errors) == ("done", 30, 0, [])
-    assert run_bulk_award(bulk_id=bulk.pk).awarded == 30  # a finished job is left alone
+    real_store = services.store_baked_image
+
+    def disk_full_in_chunk_1(assertion, **kwargs):
+        if assertion.recipient_email == "p13@b.fr":
+            raise OSError("disque plein")
+        return real_store(assertion, **kwargs)
+
+    monkeypatch.setattr(services, "store_baked_image", disk_full_in_chunk_1)
+    with pytest.raises(OSError), django_capture_on_commit_callbacks(execute=True):
+        tasks.run_bulk_award.delay(bulk.pk)
+    bulk.refresh_from_db()
+    assert bulk.status == "failed" and "disque plein" in bulk.errors[0][1]
+    # Chunk 0 committed; chunk 1 left nothing behind, not even its baked images.
+    assert list(bulk.chunks.values_list("index", flat=True)) == [0]
+    assert (bulk.processed, bulk.awarded) == (10, 10)
+    stored = {p.name for p in (Path(settings.MEDIA_ROOT) / "badges" / "assertions").iterdir()}
+    assert stored == {Path(a.image.name).name for a in Assertion.objects.all()}
+    assert len(stored) == 10
+
+    monkeypatch.setattr(services, "store_baked_image", real_store)
+    bulk = run_job(bulk, django_capture_on_commit_callbacks)
+    assert (bulk.status, bulk.awarded, bulk.already_had, bulk.processed) == ("done", 25, 0, 25)
+    assert bulk.errors == [] and bulk.chunks.count() == 3
     assert tasks.run_bulk_award(bulk_id=0) is None  # a row gone meanwhile
 
 
-def test_a_failing_job_is_marked_failed(badge, coordinator, monkeypatch):
-    rows = validate_bulk_award_csv(csv_file("email\na@b.fr\n"))
-    bulk = BulkAward.objects.create(badge_class=badge, filename="f.csv", rows=rows, total=1)
+def test_a_person_awarded_by_another_worker_meanwhile_counts_as_already_had(
+    badge, coordinator, small_chunks, monkeypatch, django_capture_on_commit_callbacks
+):
+    """Between the chunk's read of who has the badge and its INSERT, another worker awards it
+    to one of its people: the unique constraint decides, the row counts "already had it"."""
+    bulk = BulkAward.objects.create(
+        badge_class=badge, filename="f.csv", rows=emails_file(people(5)), total=5
+    )
+    real_store = services.store_baked_image
+    raced = {}
 
-    def broken(**kwargs):
-        raise OSError("disque plein")
+    def concurrent_award(assertion, **kwargs):
+        if assertion.recipient_email == "p02@b.fr" and not raced:
+            raced["assertion"] = None  # award_badge bakes through this function too
+            raced["assertion"], _created = award_badge(
+                badge_class=badge, email="p02@b.fr", source="bulk"
+            )
+        return real_store(assertion, **kwargs)
 
-    monkeypatch.setattr("badges.services.award_badge", broken)
-    with pytest.raises(OSError):
-        run_bulk_award(bulk_id=bulk.pk)
-    bulk.refresh_from_db()
-    assert bulk.status == "failed" and "disque plein" in bulk.errors[0][1]
-    assert bulk.processed == 0
+    monkeypatch.setattr(services, "store_baked_image", concurrent_award)
+    bulk = run_job(bulk, django_capture_on_commit_callbacks)
+    assert (bulk.status, bulk.awarded, bulk.already_had) == ("done", 4, 1)
+    assert Assertion.objects.get(recipient_email="p02@b.fr") == raced["assertion"]
+    # The chunk's own baked image for that row was removed again.
+    stored = {p.name for p in (Path(settings.MEDIA_ROOT) / "badges" / "assertions").iterdir()}
+    assert stored == {Path(a.image.name).name for a in Assertion.objects.all()}
+
+
+def test_award_emails_are_queued_once_per_assertion_one_task_per_chunk(
+    badge, coordinator, small_chunks, mailoutbox, monkeypatch, django_capture_on_commit_callbacks
+):
+    award_badge(badge_class=badge, email="p04@b.fr", source="bulk")
+    mailoutbox.clear()
+    queued = []
+    real_delay = tasks.send_badge_emails.delay
+
+    def delay(assertion_ids):
+        queued.append(assertion_ids)
+        return real_delay(assertion_ids)
+
+    monkeypatch.setattr(tasks.send_badge_emails, "delay", delay)
+    bulk = BulkAward.objects.create(
+        badge_class=badge, filename="f.csv", rows=emails_file(people(25)), total=25
+    )
+    bulk = run_job(bulk, django_capture_on_commit_callbacks)
+    assert len(queued) == 3  # one task per chunk
+    awarded = Assertion.objects.filter(source="bulk").exclude(recipient_email="p04@b.fr")
+    assert sorted(pk for ids in queued for pk in ids) == sorted(a.pk for a in awarded)
+    assert sorted(m.to[0] for m in mailoutbox) == sorted(a.recipient_email for a in awarded)
+    assert all(len(m.attachments) == 1 for m in mailoutbox)
+    assert not awarded.filter(emailed_at__isnull=True).exists()
+    # The tasks delivered again: nobody is told twice.
+    for ids in list(queued):
+        assert tasks.send_badge_emails.delay(ids).get() == 0
+    assert len(mailoutbox) == 24
+
+
+def test_an_email_task_failing_midway_sends_only_the_rest_when_retried(
+    badge, mailoutbox, monkeypatch
+):
+    ids = [
+        award_badge(badge_class=badge, email=email, source="manual")[0].pk for email in people(3)
+    ]
+    from django.core.mail.backends.locmem import EmailBackend
+
+    real_send = EmailBackend.send_messages
+
+    def refuse_p01(self, messages):
+        if messages[0].to == ["p01@b.fr"]:
+            raise smtplib.SMTPServerDisconnected("connexion perdue")
+        return real_send(self, messages)
+
+    monkeypatch.setattr(EmailBackend, "send_messages", refuse_p01)
+    with pytest.raises(smtplib.SMTPServerDisconnected):
+        services.send_award_emails(assertion_ids=ids)
+    assert [m.to for m in mailoutbox] == [["p00@b.fr"]]
+    monkeypatch.setattr(EmailBackend, "send_messages", real_send)
+    assert services.send_award_emails(assertion_ids=ids) == 2
+    assert sorted(m.to[0] for m in mailoutbox) == people(3)
+
+
+def test_each_bulk_assertion_has_the_audit_entry_of_a_single_award(
+    badge, coordinator, small_chunks, django_capture_on_commit_callbacks
+):
+    single, _created = award_badge(
+        badge_class=badge, email="seul@b.fr", source="bulk", awarded_by=coordinator
+    )
+    reference = ModelLogEntry.objects.get(action=AuditAction.AWARD_BADGE)
+    bulk = BulkAward.objects.create(
+        badge_class=badge,
+        filename="f.csv",
+        rows=emails_file(people(25)),
+        total=25,
+        uploaded_by=coordinator,
+    )
+    run_job(bulk, django_capture_on_commit_callbacks)
+    entries = ModelLogEntry.objects.filter(action=AuditAction.AWARD_BADGE).exclude(pk=reference.pk)
+    assertions = Assertion.objects.exclude(pk=single.pk)
+    assert sorted(e.object_id for e in entries) == sorted(str(a.pk) for a in assertions)
+    by_id = {str(a.pk): a for a in assertions}
+    for entry in entries:
+        assert entry.content_type == reference.content_type
+        assert (entry.user, entry.data) == (coordinator, reference.data)
+        assert entry.label == str(by_id[entry.object_id])
+        assert entry.timestamp is not None
+    # As the admin's history shows them.
+    assert {entry.message for entry in entries} == {reference.message}
+
+
+def test_log_many_refuses_an_unregistered_action(badge):
+    assertion, _created = award_badge(badge_class=badge, email="a@b.fr", source="x")
+    with pytest.raises(ValueError, match="not been registered"):
+        services.log_many([assertion], "entrepairs.nothing")
+    assert services.log_many([], "entrepairs.nothing") == []
 
 
 def thousand_lines(bad=()):
