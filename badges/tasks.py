@@ -6,6 +6,7 @@ from celery import shared_task
 from django.db import OperationalError
 
 from . import services
+from .services import bulk as bulk_awards
 
 
 @shared_task(
@@ -86,7 +87,7 @@ def _retry_or_fail(task, bulk_id, exc):
     if isinstance(exc, TRANSIENT) and task.request.retries < task.max_retries:
         if not task.request.is_eager:
             raise task.retry(exc=exc, countdown=2**task.request.retries)
-    services.fail_bulk_award(bulk_id=bulk_id, error=exc)
+    bulk_awards.fail_bulk_award(bulk_id=bulk_id, error=exc)
     raise exc
 
 
@@ -102,7 +103,7 @@ def run_bulk_award(self, bulk_id):
     """Start a validated file's award: its chunks go to award_bulk_chunk. Safe to run twice:
     only the chunks not yet recorded are queued, and awards are idempotent."""
     try:
-        bulk = services.run_bulk_award(bulk_id=bulk_id)
+        bulk = bulk_awards.run_bulk_award(bulk_id=bulk_id)
     except Exception as exc:
         _retry_or_fail(self, bulk_id, exc)
     return bulk.status if bulk else None
@@ -120,7 +121,7 @@ def run_bulk_award(self, bulk_id):
 def award_bulk_chunk(self, bulk_id, index, version_id):
     """Award one chunk of a file's rows. Safe to run twice: a chunk already recorded is a no-op."""
     try:
-        chunk = services.award_bulk_chunk(bulk_id=bulk_id, index=index, version_id=version_id)
+        chunk = bulk_awards.award_bulk_chunk(bulk_id=bulk_id, index=index, version_id=version_id)
     except Exception as exc:
         _retry_or_fail(self, bulk_id, exc)
     return chunk and chunk.awarded

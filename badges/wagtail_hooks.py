@@ -4,7 +4,7 @@ from wagtail.admin.viewsets.model import ModelViewSet, ModelViewSetGroup
 
 from .constants import AuditAction
 from .models import Assertion, BadgeClass, Issuer
-from .services import START_BULK_AWARD
+from .services.bulk import START_BULK_AWARD
 
 
 @hooks.register("register_log_actions")

@@ -369,7 +369,7 @@ def child_job(badge_class_id, start, count, worker_pid):
 
     import bench.badges_worker  # noqa: F401 - the run's queue for the job and its emails
     from badges.models import Assertion, BadgeClass, BulkAward
-    from badges.services import start_bulk_award, validate_bulk_award_csv
+    from badges.services.bulk import start_bulk_award, validate_bulk_award_csv
     from badges.tasks import award_bulk_chunk, run_bulk_award, send_badge_emails
     from bench.badges_worker import key
     from cotraining.models import User

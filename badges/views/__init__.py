@@ -35,6 +35,7 @@ from ..forms import (
     search_people,
 )
 from ..models import Assertion, BadgeClass, BadgeClassVersion, Issuer
+from ..services import bulk as bulk_awards
 
 JSON_LD = "application/ld+json"
 # Machines first: a client that accepts anything (*/*) gets JSON; browsers ask for text/html.
@@ -259,7 +260,7 @@ def award(request):
             data = form.cleaned_data
             badge = data["badge_class"]
             try:
-                awarded, already_had = services.award_manually(
+                awarded, already_had = bulk_awards.award_manually(
                     badge_class=badge,
                     people=data["recipients"],
                     emails=data["emails"],
@@ -331,11 +332,11 @@ def bulk_award(request):
         if form.is_valid():
             upload = form.cleaned_data["file"]
             try:
-                rows = services.validate_bulk_award_csv(upload)
-            except services.CsvInvalid as exc:
+                rows = bulk_awards.validate_bulk_award_csv(upload)
+            except bulk_awards.CsvInvalid as exc:
                 refused = exc
             else:
-                bulk = services.start_bulk_award(
+                bulk = bulk_awards.start_bulk_award(
                     badge_class=form.cleaned_data["badge_class"],
                     rows=rows,
                     filename=upload.name,

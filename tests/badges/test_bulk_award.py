@@ -15,13 +15,9 @@ from wagtail.models import ModelLogEntry
 from badges import services, tasks
 from badges.constants import AuditAction
 from badges.models import Assertion, BadgeClassVersion, BulkAward
-from badges.services import (
-    CsvInvalid,
-    award_badge,
-    read_baked,
-    start_bulk_award,
-    validate_bulk_award_csv,
-)
+from badges.services import award_badge, read_baked
+from badges.services import bulk as bulk_awards
+from badges.services.bulk import CsvInvalid, start_bulk_award, validate_bulk_award_csv
 from cotraining.constants import Role
 from cotraining.services import grant_role
 from tests.badges.conftest import make_badge_class
@@ -167,7 +163,7 @@ def test_the_job_awards_with_source_bulk_and_counts_who_already_had_it(
 @pytest.fixture
 def small_chunks(monkeypatch):
     """Chunks of 10 rows: a few dozen rows make several chunk tasks."""
-    monkeypatch.setattr(services, "BULK_CHUNK_ROWS", 10)
+    monkeypatch.setattr(bulk_awards, "BULK_CHUNK_ROWS", 10)
     return 10
 
 
@@ -246,14 +242,14 @@ def test_a_chunk_failing_for_good_fails_the_job_then_a_rerun_finishes_it(
     bulk = BulkAward.objects.create(
         badge_class=badge, filename="f.csv", rows=emails_file(people(25)), total=25
     )
-    real_store = services.store_baked_image
+    real_store = bulk_awards.store_baked_image
 
     def disk_full_in_chunk_1(assertion, **kwargs):
         if assertion.recipient_email == "p13@b.fr":
             raise OSError("disque plein")
         return real_store(assertion, **kwargs)
 
-    monkeypatch.setattr(services, "store_baked_image", disk_full_in_chunk_1)
+    monkeypatch.setattr(bulk_awards, "store_baked_image", disk_full_in_chunk_1)
     with pytest.raises(OSError), django_capture_on_commit_callbacks(execute=True):
         tasks.run_bulk_award.delay(bulk.pk)
     bulk.refresh_from_db()
@@ -265,7 +261,7 @@ def test_a_chunk_failing_for_good_fails_the_job_then_a_rerun_finishes_it(
     assert stored == {Path(a.image.name).name for a in Assertion.objects.all()}
     assert len(stored) == 10
 
-    monkeypatch.setattr(services, "store_baked_image", real_store)
+    monkeypatch.setattr(bulk_awards, "store_baked_image", real_store)
     bulk = run_job(bulk, django_capture_on_commit_callbacks)
     assert (bulk.status, bulk.awarded, bulk.already_had, bulk.processed) == ("done", 25, 0, 25)
     assert bulk.errors == [] and bulk.chunks.count() == 3
@@ -280,7 +276,7 @@ def test_a_person_awarded_by_another_worker_meanwhile_counts_as_already_had(
     bulk = BulkAward.objects.create(
         badge_class=badge, filename="f.csv", rows=emails_file(people(5)), total=5
     )
-    real_store = services.store_baked_image
+    real_store = bulk_awards.store_baked_image
     raced = {}
 
     def concurrent_award(assertion, **kwargs):
@@ -291,7 +287,7 @@ def test_a_person_awarded_by_another_worker_meanwhile_counts_as_already_had(
             )
         return real_store(assertion, **kwargs)
 
-    monkeypatch.setattr(services, "store_baked_image", concurrent_award)
+    monkeypatch.setattr(bulk_awards, "store_baked_image", concurrent_award)
     bulk = run_job(bulk, django_capture_on_commit_callbacks)
     assert (bulk.status, bulk.awarded, bulk.already_had) == ("done", 4, 1)
     assert Assertion.objects.get(recipient_email="p02@b.fr") == raced["assertion"]

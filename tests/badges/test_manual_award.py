@@ -9,7 +9,8 @@ from badges.permissions import (
     revocable_assertions,
     revocable_badge_classes,
 )
-from badges.services import award_badge, award_manually
+from badges.services import award_badge
+from badges.services.bulk import award_manually
 from cotraining.constants import Role
 from cotraining.exceptions import ServiceError
 from cotraining.services import grant_role

@@ -14,11 +14,10 @@ from wagtail.models import ModelLogEntry
 
 from badges.constants import AuditAction
 from badges.models import Assertion, BulkAward, Issuer
-from badges.services import (
+from badges.services import award_badge, publish_version
+from badges.services.bulk import (
     BULK_CHUNK_ROWS,
-    award_badge,
     bulk_chunk_count,
-    publish_version,
     start_bulk_award,
     validate_bulk_award_csv,
 )

@@ -1,0 +1,437 @@
+"""Manual and bulk awards: people chosen on a page, or a CSV file checked whole and then awarded
+by chunk tasks (one transaction each: assertions, audit entries, counts and the chunk's record).
+"""
+
+import csv
+import io
+import math
+from datetime import date, datetime, time
+from pathlib import Path
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator, validate_email
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.db.models.functions import Lower
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from wagtail.log_actions import log
+
+from cotraining.csvio import detect_encoding
+from cotraining.exceptions import ServiceError
+
+from ..constants import AuditAction
+from ..models import (
+    Assertion,
+    BadgeClassVersion,
+    BulkAward,
+    BulkAwardChunk,
+)
+from . import (
+    award_badge,
+    badge_image,
+    log_many,
+    new_assertion,
+    publish_version,
+    store_baked_image,
+)
+
+User = get_user_model()
+
+MANUAL_SOURCE = "manual"  # one manual award per badge and person: a second one is a no-op
+BULK_SOURCE = "bulk"  # likewise for files: a re-run or a second file counts "already had it"
+START_BULK_AWARD = "entrepairs.start_bulk_award"  # audit action, registered in wagtail_hooks
+BULK_COLUMNS = ("email", "evidence_url", "narrative", "issued_on", "expires")
+MAX_BULK_ROWS = 5000
+MAX_REPORTED_ERRORS = 500
+# Rows per chunk task: one transaction each (awards, audit entries, counts and the chunk's own
+# record commit together), one email task each. Small enough that a file spreads over every
+# worker process (1,260 rows: 13 chunks), large enough that per-task costs do not count.
+BULK_CHUNK_ROWS = 100
+
+
+class CsvInvalid(ServiceError):
+    """A file refused as a whole: `errors` lists [(line, message)], header = line 1, 0 = file."""
+
+    def __init__(self, errors, *, count=None):
+        super().__init__(
+            "csv_invalid",
+            _(
+                "Le fichier contient des erreurs : rien n'a été décerné. "
+                "Corrigez-les et déposez-le à nouveau."
+            ),
+        )
+        self.errors = errors[:MAX_REPORTED_ERRORS]
+        self.count = count if count is not None else len(errors)
+
+
+def evidence_for(*, url="", narrative=""):
+    """The Open Badges Evidence of a manual or bulk award (nothing when neither is given)."""
+    evidence = {"type": "Evidence"}
+    if url:
+        evidence["id"] = url
+    if narrative:
+        evidence["narrative"] = narrative
+    return [evidence] if len(evidence) > 1 else []
+
+
+def award_manually(*, badge_class, people=(), emails=(), evidence_url="", narrative="", by):
+    """Award one badge to chosen people and typed addresses; returns (awarded, already_had).
+
+    Source "manual": a person gets a badge by hand once, so a second award is a no-op reported
+    as "already had it" rather than a duplicate assertion. Permission is checked by the caller
+    against `awardable_badge_classes`.
+    """
+    recipients = {person.email.strip().lower(): person for person in people}
+    typed = {email.strip().lower() for email in emails if email.strip()} - set(recipients)
+    if typed:
+        accounts = User.objects.annotate(lower_email=Lower("email")).filter(
+            lower_email__in=typed, is_active=True
+        )
+        recipients.update({account.lower_email: account for account in accounts})
+        recipients.update({email: None for email in typed if email not in recipients})
+    if not recipients:
+        raise ServiceError("no_recipient", _("Choisissez au moins une personne."))
+    evidence = evidence_for(url=evidence_url, narrative=narrative)
+    awarded, already_had = [], []
+    for email, person in sorted(recipients.items()):
+        assertion, created = award_badge(
+            badge_class=badge_class,
+            email=email,
+            recipient=person,
+            source=MANUAL_SOURCE,
+            evidence=evidence,
+            awarded_by=by,
+        )
+        (awarded if created else already_had).append(assertion)
+    return awarded, already_had
+
+
+def _decoded_records(file):
+    """(record number, cells) for each CSV record of an uploaded file, header included.
+
+    Records are numbered as a spreadsheet numbers its rows (header = 1, a cell spanning several
+    lines still one row), not by physical line; the delimiter is the header's (; or ,).
+    """
+    encoding = detect_encoding(file)
+    file.seek(0)
+    text = io.TextIOWrapper(file, encoding=encoding, newline="")
+    try:
+        header = text.readline()
+        delimiter = ";" if header.count(";") > header.count(",") else ","
+        text.seek(0)
+        yield from enumerate(csv.reader(text, delimiter=delimiter), start=1)
+    except csv.Error as exc:
+        raise ServiceError("csv_unreadable", _("Fichier CSV illisible : %s") % exc) from exc
+    finally:
+        text.detach()
+
+
+def _parse_bulk_row(values, today):
+    """The row's fields, or ValueError with every problem found on it."""
+    problems = []
+    email = values.get("email", "").strip().lower()
+    if not email:
+        problems.append(_("l'adresse électronique est vide"))
+    else:
+        try:
+            validate_email(email)
+        except ValidationError:
+            problems.append(_("adresse électronique invalide « %(value)s »") % {"value": email})
+    url = values.get("evidence_url", "").strip()
+    if url:
+        try:
+            URLValidator(schemes=["http", "https"])(url)
+        except ValidationError:
+            problems.append(_("lien de preuve invalide « %(value)s »") % {"value": url})
+    dates = {}
+    for column in ("issued_on", "expires"):
+        raw = values.get(column, "").strip()
+        if not raw:
+            dates[column] = None
+            continue
+        try:
+            dates[column] = date.fromisoformat(raw)
+        except ValueError:
+            dates[column] = None
+            problems.append(
+                _("%(column)s : date « %(value)s » invalide (format AAAA-MM-JJ)")
+                % {"column": column, "value": raw}
+            )
+    if dates["issued_on"] and dates["issued_on"] > today:
+        problems.append(_("issued_on : la date de délivrance est dans le futur"))
+    if dates["expires"] and dates["expires"] <= (dates["issued_on"] or today):
+        problems.append(_("expires : la date d'expiration doit suivre la date de délivrance"))
+    if problems:
+        raise ValueError(" ; ".join(problems))
+    return {
+        "email": email,
+        "evidence_url": url,
+        "narrative": values.get("narrative", "").strip(),
+        "issued_on": dates["issued_on"].isoformat() if dates["issued_on"] else "",
+        "expires": dates["expires"].isoformat() if dates["expires"] else "",
+    }
+
+
+def validate_bulk_award_csv(file):
+    """Every row of a bulk-award file, checked before anything is awarded.
+
+    Returns the rows (dicts with their line number) or raises CsvInvalid listing each bad line
+    with its reasons, so that the whole file is fixed at once and never half awarded.
+    Columns: email (required), evidence_url, narrative, issued_on, expires (ISO dates), in any
+    order and letter case; UTF-8 with or without BOM; ";" or "," separated.
+    """
+    errors, rows, seen = [], [], {}
+    today = timezone.localdate()
+    records = _decoded_records(file)
+    try:
+        _number, header = next(records, (1, []))
+        columns = [name.strip().lower() for name in header]
+        if not any(columns):
+            raise CsvInvalid([(0, _("Le fichier est vide."))])
+        if "email" not in columns:
+            raise CsvInvalid(
+                [
+                    (
+                        1,
+                        _(
+                            "En-tête : colonne « email » manquante "
+                            "(colonnes possibles : %(columns)s)."
+                        )
+                        % {"columns": ", ".join(BULK_COLUMNS)},
+                    )
+                ]
+            )
+        for line, cells in records:
+            if not any(cell.strip() for cell in cells):
+                continue
+            if len(rows) + len(errors) >= MAX_BULK_ROWS:
+                errors.append(
+                    (line, _("Au plus %(max)s lignes par fichier.") % {"max": MAX_BULK_ROWS})
+                )
+                break
+            values = {
+                name: cells[i]
+                for i, name in enumerate(columns)
+                if name in BULK_COLUMNS and i < len(cells)
+            }
+            try:
+                row = _parse_bulk_row(values, today)
+            except ValueError as exc:
+                errors.append((line, str(exc)))
+                continue
+            if row["email"] in seen:
+                errors.append(
+                    (
+                        line,
+                        _("adresse %(email)s en double (déjà ligne %(first)s)")
+                        % {"email": row["email"], "first": seen[row["email"]]},
+                    )
+                )
+                continue
+            seen[row["email"]] = line
+            rows.append({"line": line, **row})
+    except CsvInvalid:
+        raise
+    except ServiceError as exc:
+        raise CsvInvalid([(0, exc.message)]) from exc
+    finally:
+        records.close()  # hands the file back (detached) even when left half read
+    if errors:
+        raise CsvInvalid(errors)
+    if not rows:
+        raise CsvInvalid([(0, _("Le fichier ne contient aucune ligne de données."))])
+    return rows
+
+
+def start_bulk_award(*, badge_class, rows, filename, by):
+    """Record a validated file and enqueue its awards (after commit: the job must see the row)."""
+    from ..tasks import run_bulk_award
+
+    with transaction.atomic():
+        bulk = BulkAward.objects.create(
+            badge_class=badge_class,
+            uploaded_by=by,
+            filename=Path(filename or "badges.csv").name[:255],
+            rows=list(rows),
+            total=len(rows),
+        )
+        log(bulk, START_BULK_AWARD, user=by, data={"badge": badge_class.name, "rows": len(rows)})
+        run_bulk_award.delay_on_commit(bulk.pk)
+    return bulk
+
+
+def _start_of_day(iso):
+    return timezone.make_aware(datetime.combine(date.fromisoformat(iso), time.min))
+
+
+def _end_of_day(iso):
+    return timezone.make_aware(datetime.combine(date.fromisoformat(iso), time.max))
+
+
+def bulk_chunk_count(total):
+    return math.ceil(total / BULK_CHUNK_ROWS)
+
+
+def run_bulk_award(*, bulk_id):
+    """Start, or resume, the award of a validated file: publish the badge class's version once
+    for the whole file, then fan its rows out to chunk tasks that every worker process shares.
+
+    Only the chunks not yet recorded are queued, so a job retried, delivered twice or run again
+    after a failure resumes where it stopped and never counts a row twice. The chunk that
+    brings `processed` to `total` marks the job done (award_bulk_chunk).
+    """
+    from ..tasks import award_bulk_chunk
+
+    bulk = BulkAward.objects.select_related("badge_class", "uploaded_by").filter(pk=bulk_id).first()
+    if bulk is None or bulk.status == BulkAward.Status.DONE:
+        return bulk
+    # Assertions point at the version they were issued against: the badge class as it stood
+    # when the file started, published at most once for its whole run.
+    version = publish_version(badge_class=bulk.badge_class, by=bulk.uploaded_by)
+    with transaction.atomic():
+        BulkAward.objects.filter(pk=bulk.pk).exclude(status=BulkAward.Status.DONE).update(
+            status=BulkAward.Status.RUNNING, finished_at=None, errors=[]
+        )
+        recorded = set(bulk.chunks.values_list("index", flat=True))
+        pending = [i for i in range(bulk_chunk_count(bulk.total)) if i not in recorded]
+        for index in pending:
+            award_bulk_chunk.delay_on_commit(bulk.pk, index, version.pk)
+        if not pending:  # nothing left to award (an empty file, or only the marking was lost)
+            _finish_bulk_award(bulk.pk)
+    bulk.refresh_from_db()
+    return bulk
+
+
+def _finish_bulk_award(bulk_id):
+    """Mark the job done if every row is counted; true only for the call that marks it."""
+    return bool(
+        BulkAward.objects.filter(pk=bulk_id, processed__gte=F("total"))
+        .exclude(status=BulkAward.Status.DONE)
+        .update(status=BulkAward.Status.DONE, finished_at=timezone.now(), errors=[])
+    )
+
+
+def award_bulk_chunk(*, bulk_id, index, version_id):
+    """Award one chunk of a file's rows (source "bulk") in one transaction; returns the chunk's
+    record, or None when it was done already (or the file is gone).
+
+    Batched: the badge image is read once, each assertion is baked from those bytes in memory
+    and stored through the storage API, the assertions go in one INSERT, their audit entries in
+    another, and their emails in one task. Idempotent and race-safe:
+    - the chunk's record is written first, under a unique constraint: a retried or re-delivered
+      chunk waits for the first to commit, then finds the record and does nothing;
+    - the unique constraint on (badge, email, source) decides who gets each assertion
+      (ON CONFLICT DO NOTHING): a row whose person had it already, or got it meanwhile from
+      another file, counts "already had it", whichever worker wins;
+    - the job's counters move by F() expressions, and the chunk that completes them marks the
+      job done, once.
+    """
+    bulk = (
+        BulkAward.objects.select_related("badge_class__issuer", "uploaded_by")
+        .filter(pk=bulk_id)
+        .first()
+    )
+    if bulk is None:
+        return None
+    badge_class = bulk.badge_class
+    version = BadgeClassVersion.objects.get(pk=version_id)
+    rows = bulk.rows[index * BULK_CHUNK_ROWS : (index + 1) * BULK_CHUNK_ROWS]
+    image = badge_image(badge_class)
+    stored = []  # baked images written: removed again if they end up belonging to no row
+    try:
+        with transaction.atomic():
+            try:
+                with transaction.atomic():
+                    chunk = BulkAwardChunk.objects.create(bulk=bulk, index=index)
+            except IntegrityError:
+                return None
+            emails = [row["email"] for row in rows]
+            had = set(
+                Assertion.objects.filter(
+                    badge_class=badge_class, source=BULK_SOURCE, recipient_email__in=emails
+                ).values_list("recipient_email", flat=True)
+            )
+            accounts = {
+                account.lower_email: account
+                for account in User.objects.annotate(lower_email=Lower("email")).filter(
+                    lower_email__in=emails, is_active=True
+                )
+            }
+            fresh = []
+            # In email order: two files racing for the same people take the unique index's
+            # locks in the same order, so they never deadlock.
+            for row in sorted(rows, key=lambda row: row["email"]):
+                if row["email"] in had:
+                    continue
+                assertion = new_assertion(
+                    badge_class=badge_class,
+                    version=version,
+                    email=row["email"],
+                    source=BULK_SOURCE,
+                    recipient=accounts.get(row["email"]),
+                    evidence=evidence_for(url=row["evidence_url"], narrative=row["narrative"]),
+                    issued_on=_start_of_day(row["issued_on"]) if row["issued_on"] else None,
+                    expires=_end_of_day(row["expires"]) if row["expires"] else None,
+                    awarded_by=bulk.uploaded_by,
+                )
+                store_baked_image(assertion, image=image)
+                stored.append(assertion.image.name)
+                fresh.append(assertion)
+            Assertion.objects.bulk_create(fresh, ignore_conflicts=True)
+            # Which rows this chunk inserted: those whose uuid made it (the others lost to a
+            # concurrent award of the same badge to the same person).
+            inserted = dict(
+                Assertion.objects.filter(uuid__in=[a.uuid for a in fresh]).values_list("uuid", "pk")
+            )
+            awarded = []
+            for assertion in fresh:
+                if assertion.uuid in inserted:
+                    assertion.pk = inserted[assertion.uuid]
+                    awarded.append(assertion)
+            log_many(
+                awarded,
+                AuditAction.AWARD_BADGE,
+                user=bulk.uploaded_by,
+                data={"badge": badge_class.name, "source": BULK_SOURCE},
+            )
+            chunk.awarded, chunk.already_had = len(awarded), len(rows) - len(awarded)
+            chunk.save(update_fields=["awarded", "already_had"])
+            BulkAward.objects.filter(pk=bulk.pk).update(
+                awarded=F("awarded") + chunk.awarded,
+                already_had=F("already_had") + chunk.already_had,
+                processed=F("processed") + len(rows),
+            )
+            # The UPDATE above holds the job's row until commit: chunks finishing together
+            # add up one after the other, and only the one that completes the count sees it.
+            _finish_bulk_award(bulk.pk)
+            if awarded:
+                ids = [assertion.pk for assertion in awarded]
+                transaction.on_commit(lambda: _send_award_emails(ids), robust=True)
+    except BaseException:
+        _delete_files(stored)
+        raise
+    _delete_files(set(stored) - {assertion.image.name for assertion in awarded})
+    return chunk
+
+
+def _delete_files(names):
+    storage = Assertion._meta.get_field("image").storage
+    for name in names:
+        storage.delete(name)
+
+
+def _send_award_emails(assertion_ids):
+    from ..tasks import send_badge_emails
+
+    send_badge_emails.delay(assertion_ids)
+
+
+def fail_bulk_award(*, bulk_id, error):
+    """A job or one of its chunks failed for good: say so on the job, with the reason."""
+    BulkAward.objects.filter(pk=bulk_id).exclude(status=BulkAward.Status.DONE).update(
+        status=BulkAward.Status.FAILED,
+        finished_at=timezone.now(),
+        errors=[[0, _("Interrompu : %(error)s") % {"error": error}]],
+    )
