@@ -26,8 +26,8 @@ MAX_SEARCH_RESULTS = 20
 MAX_PIX_IMPORT_BYTES = 50 * 1024 * 1024  # 200,000 lines of a Pix Orga export: about 20 MB
 
 
-def search_people(term):
-    """Active people whose name or address contains the term (at most 20, by name)."""
+def search_people(term, *, within):
+    """People of `within` whose name or address contains the term (at most 20, by name)."""
     term = (term or "").strip()
     if len(term) < 2:
         return User.objects.none()
@@ -36,7 +36,7 @@ def search_people(term):
         query |= Q(first_name__icontains=word) | Q(last_name__icontains=word)
     # Ids first: a sliced queryset cannot be combined with the posted choices later.
     ids = list(
-        User.objects.filter(query, is_active=True)
+        within.filter(query, is_active=True)
         .order_by("last_name", "first_name", "pk")
         .values_list("pk", flat=True)[:MAX_SEARCH_RESULTS]
     )
@@ -123,14 +123,15 @@ class AwardForm(DsfrBaseForm):
         widget=forms.Textarea(attrs={"rows": 4}),
     )
 
-    def __init__(self, *args, badge_classes, candidates, **kwargs):
+    def __init__(self, *args, badge_classes, candidates, findable, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["badge_class"].queryset = badge_classes
         chosen = []
         if self.is_bound:
             chosen = [pk for pk in self.data.getlist("recipients") if str(pk).isdigit()]
-        # People listed by the search, plus those already ticked (kept across a failed POST).
-        self.fields["recipients"].queryset = User.objects.filter(
+        # People listed by the search, plus those already ticked (kept across a failed POST),
+        # never anyone the search could not have found.
+        self.fields["recipients"].queryset = findable.filter(
             Q(pk__in=candidates.values("pk")) | Q(pk__in=chosen), is_active=True
         ).order_by("last_name", "first_name", "pk")
 

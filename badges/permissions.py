@@ -67,6 +67,24 @@ def visible_bulk_awards(user):
     )
 
 
+def findable_people(badge_class):
+    """Whom the award page may find by name for a badge: people working in the issuer's
+    académie or who enrolled in its workshops (anyone else is awarded by typing their address).
+    An issuer with no académie (a national one) finds everyone."""
+    from cotraining.models import Enrollment, User
+
+    people = User.objects.filter(is_active=True)
+    academie = badge_class.issuer.academie_id if badge_class else None
+    if badge_class is None:
+        return people.none()
+    if academie is None:
+        return people
+    took_part = Enrollment.objects.filter(
+        user_id=OuterRef("pk"), session__workshop__academie_id=academie
+    )
+    return people.filter(Q(establishment__departement__academie_id=academie) | Exists(took_part))
+
+
 def can_award(user, badge_class):
     return awardable_badge_classes(user).filter(pk=badge_class.pk).exists()
 

@@ -251,11 +251,15 @@ def award(request):
     badge, term = None, ""
     if search.is_bound and search.is_valid():
         badge, term = search.cleaned_data["badge"], search.cleaned_data["q"]
-    candidates = search_people(term)
     form = None
     if request.method == "POST":
         badge = _posted_badge(request, badge_classes)
-        form = AwardForm(request.POST, badge_classes=badge_classes, candidates=candidates)
+    findable = permissions.findable_people(badge)
+    candidates = search_people(term, within=findable)
+    if request.method == "POST":
+        form = AwardForm(
+            request.POST, badge_classes=badge_classes, candidates=candidates, findable=findable
+        )
         if form.is_valid():
             data = form.cleaned_data
             badge = data["badge_class"]
@@ -275,7 +279,10 @@ def award(request):
                 return redirect(f"{reverse('badges:award')}?{urlencode({'badge': badge.pk})}")
     elif badge is not None:
         form = AwardForm(
-            initial={"badge_class": badge}, badge_classes=badge_classes, candidates=candidates
+            initial={"badge_class": badge},
+            badge_classes=badge_classes,
+            candidates=candidates,
+            findable=findable,
         )
     return render(
         request,

@@ -13,9 +13,10 @@ from badges.services import award_badge
 from badges.services.bulk import award_manually
 from cotraining.constants import Role
 from cotraining.exceptions import ServiceError
+from cotraining.models import Departement
 from cotraining.services import grant_role
 from tests.badges.conftest import make_badge_class
-from tests.factories import UserFactory, academie, teacher, workshop_page
+from tests.factories import EstablishmentFactory, UserFactory, academie, teacher, workshop_page
 
 pytestmark = pytest.mark.django_db
 
@@ -141,7 +142,20 @@ def test_manual_award_without_anyone_is_refused(badges):
 
 def test_award_page_searches_and_awards(client, badges, mailoutbox):
     trainer = badges["trainer"]
-    found = UserFactory(first_name="Zoé", last_name="Marchand", email="zoe.marchand@ac-poitiers.fr")
+    found = UserFactory(
+        first_name="Zoé",
+        last_name="Marchand",
+        email="zoe.marchand@ac-poitiers.fr",
+        establishment=EstablishmentFactory(),  # in the issuer's académie (Poitiers)
+    )
+    # Someone of another académie, who never took part in Poitiers' workshops: not findable.
+    far = Departement.objects.exclude(academie__code="13").first()
+    UserFactory(
+        first_name="Yves",
+        last_name="Marchand",
+        email="yves.marchand@ac-lille.fr",
+        establishment=EstablishmentFactory(departement=far, uai="0750654D"),
+    )
     client.force_login(trainer)
     url = reverse("badges:award")
     page = client.get(url)
@@ -150,6 +164,7 @@ def test_award_page_searches_and_awards(client, badges, mailoutbox):
     badge = badges["trained"]
     page = client.get(url, {"badge": badge.pk, "q": "marchand"})
     assert "zoe.marchand@ac-poitiers.fr" in page.content.decode()
+    assert "yves.marchand" not in page.content.decode()
     response = client.post(
         f"{url}?badge={badge.pk}&q=marchand",
         {
@@ -211,3 +226,18 @@ def test_award_pages_are_404_for_people_without_awardable_badges(client, badges,
             assert response.status_code == 302
         else:
             assert response.status_code == 404
+
+
+def test_people_findable_for_a_badge(badges):
+    """Those working in the issuer's académie, or who enrolled in one of its workshops."""
+    from badges.permissions import findable_people
+    from tests.factories import EnrollmentFactory, SessionFactory
+
+    badge = badges["trained"]
+    colleague = UserFactory(establishment=EstablishmentFactory())
+    participant = UserFactory()  # no school on record, but took part in a Poitiers workshop
+    EnrollmentFactory(user=participant, session=SessionFactory(workshop=badge.workshop))
+    stranger = UserFactory()
+    findable = set(findable_people(badge))
+    assert {colleague, participant} <= findable and stranger not in findable
+    assert participant not in set(findable_people(badges["elsewhere"]))
