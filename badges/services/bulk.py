@@ -305,11 +305,15 @@ def run_bulk_award(*, bulk_id):
 
 
 def _finish_bulk_award(bulk_id):
-    """Mark the job done if every row is counted; true only for the call that marks it."""
+    """Mark the job done if every row is counted; true only for the call that marks it.
+
+    The file's rows (addresses, narratives) are dropped then: the assertions hold what was
+    awarded and the counts say what the file did; nothing else needs the addresses again.
+    """
     return bool(
         BulkAward.objects.filter(pk=bulk_id, processed__gte=F("total"))
         .exclude(status=BulkAward.Status.DONE)
-        .update(status=BulkAward.Status.DONE, finished_at=timezone.now(), errors=[])
+        .update(status=BulkAward.Status.DONE, finished_at=timezone.now(), errors=[], rows=[])
     )
 
 

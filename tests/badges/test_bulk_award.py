@@ -143,6 +143,7 @@ def test_the_job_awards_with_source_bulk_and_counts_who_already_had_it(
     bulk.refresh_from_db()
     assert (bulk.status, bulk.total, bulk.awarded, bulk.already_had) == ("done", 2, 1, 1)
     assert bulk.filename == "b.csv" and bulk.finished_at is not None
+    assert bulk.rows == []  # the addresses are not kept once the file is awarded
     assertion = Assertion.objects.get(recipient_email="connu@ac-poitiers.fr")
     assert assertion.recipient == known and assertion.source == "bulk"
     assert assertion.awarded_by == coordinator
