@@ -187,7 +187,11 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Entrepairs <ne-pas-repon
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # --- Cache ------------------------------------------------------
-REDIS_URL = env("REDIS_URL", default="")
+# A cache shared by every process: without one, each gunicorn worker keeps its own copy of a
+# hosted assertion and may serve a revoked one as valid for ASSERTION_CACHE_SECONDS. With a
+# Redis broker and no REDIS_URL, the broker's Redis serves as the cache too.
+_broker = env("CELERY_BROKER_URL", default="")
+REDIS_URL = env("REDIS_URL", default=_broker if _broker.startswith("redis") else "")
 if REDIS_URL:
     CACHES = {
         "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
