@@ -1,6 +1,15 @@
+from django.core.exceptions import PermissionDenied
+from django.forms import modelform_factory
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
+from wagtail.admin.forms import WagtailAdminModelForm
+from wagtail.admin.views import generic
 from wagtail.admin.viewsets.model import ModelViewSet, ModelViewSetGroup
+from wagtail.permission_policies import ModelPermissionPolicy
+from wagtail.permissions import register_permission_policy
+
+from cotraining.models import WorkshopPage
+from cotraining.permissions import coordinated_academies
 
 from .constants import AuditAction
 from .models import Assertion, BadgeClass, Issuer
@@ -34,7 +43,112 @@ def register_audit_actions(actions):
     )
 
 
-class IssuerViewSet(ModelViewSet):
+# --- Object-level rights: coordinators run their académie's issuers, platform admins all ---
+
+
+class AcademieScopedPolicy(ModelPermissionPolicy):
+    """Model permissions from the role groups, narrowed to the académies a person coordinates
+    (`academie_path` leads from the model to its académie)."""
+
+    def __init__(self, model, academie_path):
+        super().__init__(model)
+        self.academie_path = academie_path
+
+    def scope(self, user):
+        everything = self.model._default_manager.all()
+        if user.is_superuser:
+            return everything
+        return everything.filter(**{f"{self.academie_path}__in": coordinated_academies(user)})
+
+    def user_has_permission_for_instance(self, user, action, instance):
+        return (
+            self.user_has_permission(user, action)
+            and self.scope(user).filter(pk=instance.pk).exists()
+        )
+
+    def instances_user_has_any_permission_for(self, user, actions):
+        if not self.user_has_any_permission(user, actions):
+            return self.model._default_manager.none()
+        return self.scope(user)
+
+
+class ScopedChoicesForm(WagtailAdminModelForm):
+    """Choices limited to what the person runs: their issuers, their académies' workshops."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        user = self.for_user
+        if user is None or user.is_superuser:
+            return
+        academies = coordinated_academies(user)
+        limits = {
+            "issuer": Issuer.objects.filter(academie__in=academies),
+            "workshop": WorkshopPage.objects.filter(academie__in=academies),
+            "academie": academies_of(academies),
+        }
+        for name, queryset in limits.items():
+            if name in self.fields:
+                self.fields[name].queryset = queryset
+
+
+def academies_of(ids):
+    from cotraining.models import Academie
+
+    return Academie.objects.filter(pk__in=ids)
+
+
+class ScopedIndexView(generic.IndexView):
+    def get_base_queryset(self):
+        return self.permission_policy.scope(self.request.user).filter(
+            pk__in=super().get_base_queryset().values("pk")
+        )
+
+
+class ScopedObjectMixin:
+    """Edit, delete and inspect only what the person's académies own (403 otherwise)."""
+
+    def get_object(self, queryset=None):
+        instance = super().get_object(queryset)
+        if not self.permission_policy.scope(self.request.user).filter(pk=instance.pk).exists():
+            raise PermissionDenied
+        return instance
+
+
+class ScopedEditView(ScopedObjectMixin, generic.EditView):
+    pass
+
+
+class ScopedDeleteView(ScopedObjectMixin, generic.DeleteView):
+    pass
+
+
+class ScopedInspectView(ScopedObjectMixin, generic.InspectView):
+    pass
+
+
+register_permission_policy(Issuer, AcademieScopedPolicy(Issuer, "academie"))
+register_permission_policy(BadgeClass, AcademieScopedPolicy(BadgeClass, "issuer__academie"))
+register_permission_policy(
+    Assertion, AcademieScopedPolicy(Assertion, "badge_class__issuer__academie")
+)
+
+
+class ScopedViewSet(ModelViewSet):
+    index_view_class = ScopedIndexView
+    edit_view_class = ScopedEditView
+    delete_view_class = ScopedDeleteView
+    inspect_view_class = ScopedInspectView
+
+    def get_form_class(self, for_update=False):
+        return modelform_factory(
+            self.model,
+            form=ScopedChoicesForm,
+            formfield_callback=self.formfield_for_dbfield,
+            fields=self.get_form_fields(),
+        )
+
+
+class IssuerViewSet(ScopedViewSet):
     model = Issuer
     icon = "site"
     menu_label = _("Émetteurs")
@@ -42,7 +156,7 @@ class IssuerViewSet(ModelViewSet):
     form_fields = ["name", "url", "email", "description", "image", "academie"]
 
 
-class BadgeClassViewSet(ModelViewSet):
+class BadgeClassViewSet(ScopedViewSet):
     model = BadgeClass
     icon = "pick"
     menu_label = _("Badges")
@@ -68,7 +182,7 @@ class BadgeClassViewSet(ModelViewSet):
     ]
 
 
-class AssertionViewSet(ModelViewSet):
+class AssertionViewSet(ScopedViewSet):
     model = Assertion
     icon = "success"
     menu_label = _("Badges décernés")

@@ -42,8 +42,15 @@ ROLE_PERMISSIONS = {
         "cms.view_contentreport",
         "cms.change_contentreport",
         "cotraining.view_notification",
-        # Verify PIX declarations of the académie (the badges layer's permission, by name).
+        # The badges layer's permissions, by name: verify PIX declarations of the académie and
+        # run its issuers' badges in the admin (badges.wagtail_hooks narrows them to it).
         "badges.verify_pixcertification",
+        "badges.view_issuer",
+        "badges.change_issuer",
+        "badges.view_badgeclass",
+        "badges.add_badgeclass",
+        "badges.change_badgeclass",
+        "badges.view_assertion",
     ],
     Role.INDICATOR_READER: [],
     Role.SCHOOL_HEAD: [],
