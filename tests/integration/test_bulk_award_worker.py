@@ -114,3 +114,7 @@ def test_chunks_delivered_twice_at_once_count_once(badge, celery_worker):
     bulk.refresh_from_db()
     assert (bulk.status, bulk.awarded, bulk.already_had, bulk.processed) == ("done", ROWS, 0, ROWS)
     assert Assertion.objects.filter(badge_class=badge, source="bulk").count() == ROWS
+    # The chunks queued their email tasks on commit: let the worker finish them before the
+    # test's flush (a TRUNCATE beside the worker's open transactions deadlocks).
+    sent = Assertion.objects.filter(badge_class=badge, emailed_at__isnull=True)
+    wait_for(lambda: not sent.exists(), "the emails")
