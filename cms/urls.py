@@ -18,6 +18,7 @@ urlpatterns = [
     path("signaler/<int:page_id>/", views.report_content, name="report_content"),
     path("", include("cotraining.urls")),
     path("", include("badges.urls")),
+    path("", include("badges.indicators.urls")),
 ]
 
 if settings.DEBUG:
