@@ -47,7 +47,8 @@ POSTGRES_DB = "entrepairs_bench"
 # next marker or the end: every rewrite here keeps everything from the first marker on.
 ENROLMENT_MARKER = "<!-- enrolment -->"
 BADGES_MARKER = "<!-- badges -->"
-MARKERS = (ENROLMENT_MARKER, BADGES_MARKER)
+INDICATORS_MARKER = "<!-- indicators -->"
+MARKERS = (ENROLMENT_MARKER, BADGES_MARKER, INDICATORS_MARKER)
 
 BARE_SLUG = "banc-essai"
 FILTERS = "/ateliers/?" + urlencode(
