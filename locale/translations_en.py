@@ -83,7 +83,7 @@ EN = {
     "Heures moyennes par enseignant formé": "Mean hours per teacher trained",
     "Heures médianes par enseignant formé": "Median hours per teacher trained",
     "Part des enseignants ayant suivi au moins %(n)s h": "Share of teachers with at least %(n)s h",
-    "Parmi les enseignants inscrits sur la plateforme dans le périmètre (%(n)s).": "Among the teachers registered on the platform in scope (%(n)s).",
+    "Parmi les personnels rattachés à un établissement du périmètre (%(n)s).": "Among the staff attached to a school in scope (%(n)s).",
     "Répartition des enseignants formés par heures suivies": "Teachers trained by hours attended",
     "Enseignants, un an plus tôt": "Teachers, a year earlier",
     "%(low)s h ou plus": "%(low)s h or more",

@@ -26,11 +26,10 @@ from django.db.models import Avg, Count, Exists, OuterRef, Q, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
-from cotraining.constants import Attendance, EnrollmentStatus, Role, SessionStatus
+from cotraining.constants import Attendance, EnrollmentStatus, SessionStatus
 from cotraining.models import (
     Enrollment,
     Establishment,
-    RoleAssignment,
     Session,
     User,
     WorkshopPage,
@@ -149,7 +148,10 @@ def _person_q(c, prefix):
     if c.establishments is not None:
         q &= Q(**{f"{prefix}establishment__in": c.establishments})
     if c.degree:
-        q &= Q(**{f"{prefix}degree": c.degree})
+        # Their own degree, or their school's when they did not give one.
+        q &= Q(**{f"{prefix}degree": c.degree}) | Q(
+            **{f"{prefix}degree": "", f"{prefix}establishment__degree": c.degree}
+        )
     if c.discipline:
         teaches = User.disciplines.through.objects.filter(
             user_id=OuterRef(f"{prefix}pk"), discipline__code=c.discipline
@@ -429,10 +431,9 @@ def _per_teacher(c, period_q):
 
 def hours(c):
     current, previous = _current_and_previous("session__start", c)
-    teachers = User.objects.filter(
-        _person_q(c, ""),
-        Exists(RoleAssignment.objects.filter(user=OuterRef("pk"), role=Role.TEACHER)),
-    )
+    # The denominator of the share reaching N hours: the staff the platform knows in the
+    # territory (people attached to one of its schools).
+    teachers = User.objects.filter(_person_q(c, ""), establishment__isnull=False)
     monthly = _monthly(
         attended_enrolments(c),
         "session__start",

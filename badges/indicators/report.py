@@ -454,7 +454,7 @@ def _hours(data, period):
             _("Part des enseignants ayant suivi au moins %(n)s h") % {"n": threshold},
             ratio(cur["reached"], registered, registered),
             ratio(prev["reached"], registered, registered),
-            _("Parmi les enseignants inscrits sur la plateforme dans le périmètre (%(n)s).")
+            _("Parmi les personnels rattachés à un établissement du périmètre (%(n)s).")
             % {"n": number_format(registered, 0, force_grouping=True)},
         ),
     ]  # fmt: skip

@@ -311,6 +311,14 @@ def test_filters_by_departement_and_degree(world):
     assert figures(report, "heures")["Enseignants formés"][0] == "0"
 
 
+def test_a_person_without_a_degree_takes_their_schools(world):
+    world["people"]["A1"].degree = ""
+    world["people"]["A1"].save()
+    user = reader(academie=academie("13"))
+    report = report_for(user, departement="086", degree=Degree.SECOND)
+    assert figures(report, "heures")["Enseignants formés"][0] == "5"  # A1 still, through A
+
+
 def test_an_invalid_filter_shows_no_figures(world):
     report = report_for(reader(academie=academie("13")), degree="9")
     assert figures(report, "pix")["Certifications PIX"][0] == "0"
