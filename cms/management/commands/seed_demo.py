@@ -30,6 +30,7 @@ from badges.constants import BadgeKind, ExpiryRule
 from badges.models import Assertion, BadgeClass, Issuer, site_url
 from badges.services import award_badge, award_completion_badges, revoke_assertion
 from cms.demo_content import COURSES, RESOURCES, RETEX, SESSION_PLANS, WORKSHOPS
+from cms.demo_indicators import seed_indicator_demo
 from cms.models import PlatformSettings, ResourcePage, RetexPage
 from cms.setup import ensure_academie_sections, ensure_site
 from cotraining.catalogue_cache import touch_catalogue
@@ -174,6 +175,7 @@ class Command(BaseCommand):
             self._pending_submission(academie, workshop_section)
             self._enrolments(offer)
             self._badges(academie, offer)
+            seed_indicator_demo(academie=academie, domain=DEMO_DOMAIN)
             touch_catalogue()  # enrolments were bulk-created: no signal told the catalogue
         self._print(accounts)
 
