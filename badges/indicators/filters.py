@@ -64,16 +64,23 @@ class IndicatorFilterSet(django_filters.FilterSet):
         method="filter_territory",
         widget=forms.TextInput(attrs={"placeholder": "0860034M", "maxlength": 8}),
     )
-    degree = django_filters.ChoiceFilter(label=_("Degré"), choices=Degree.choices, method="keep")
+    degree = django_filters.ChoiceFilter(
+        label=_("Degré"), choices=Degree.choices, method="keep", empty_label=_("Tous")
+    )
     discipline = django_filters.CharFilter(
         label=_("Discipline"), method="keep", widget=forms.Select(choices=[])
     )
-    theme = django_filters.ChoiceFilter(label=_("Thème"), choices=Theme.choices, method="keep")
+    theme = django_filters.ChoiceFilter(
+        label=_("Thème"), choices=Theme.choices, method="keep", empty_label=_("Tous")
+    )
     modality = django_filters.ChoiceFilter(
-        label=_("Modalité"), choices=Modality.choices, method="keep"
+        label=_("Modalité"), choices=Modality.choices, method="keep", empty_label=_("Toutes")
     )
     plan = django_filters.ChoiceFilter(
-        label=_("Plan de formation"), choices=TrainingPlan.choices, method="keep"
+        label=_("Plan de formation"),
+        choices=TrainingPlan.choices,
+        method="keep",
+        empty_label=_("Tous"),
     )
 
     class Meta:
