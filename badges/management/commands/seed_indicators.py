@@ -236,6 +236,7 @@ class Command(BaseCommand):
         content_type = ContentType.objects.get_for_model(WorkshopPage)
         academies = [a for a in Academie.objects.all() if a.pk in self.teachers_by_academie]
         self.workshops = []  # (pk, academie_id, modality, hours)
+        self.academie_of = {}
         per_academie = max(1, count // len(academies))
         for number, academie in enumerate(academies):
             wanted = per_academie if number < len(academies) - 1 else count - per_academie * number
@@ -290,6 +291,7 @@ class Command(BaseCommand):
                     )
                 )
                 self.workshops.append((page.pk, academie.pk, modality, hours))
+                self.academie_of[page.pk] = academie.pk
             # bulk_create refuses multi-table children: the child rows go in raw, in batches.
             fields = WorkshopPage._meta.local_concrete_fields
             for offset in range(0, len(rows), BATCH):
@@ -298,72 +300,65 @@ class Command(BaseCommand):
                 )
 
     def _attendances(self, count):
-        """Sessions of ~25 people over two school years; most past seats marked present."""
+        """Sessions of about 25 people over two school years until `count` enrolment rows are
+        written (past seats mostly marked present, some absent; full sessions have a queue)."""
         rng = self.rng
         now = timezone.now()
         schools_by_academie = {}
         for pk, _degree, academie in self.schools:
             schools_by_academie.setdefault(academie, []).append(pk)
-        sessions_needed = max(1, count // 25)
-        sessions = []
-        for n in range(sessions_needed):
-            workshop, academie, modality, hours = self.workshops[n % len(self.workshops)]
-            start = self._moment()
-            remote = modality == Modality.REMOTE
-            sessions.append(
-                Session(
-                    workshop_id=workshop,
-                    start=start,
-                    end=start + timedelta(hours=float(hours)),
-                    modality=modality,
-                    capacity=rng.choice([20, 25, 30, 40]),
-                    establishment_id=None if remote else rng.choice(schools_by_academie[academie]),
-                    visio_url="https://visio.example.test/x"
-                    if modality != Modality.IN_PERSON
-                    else "",
-                    status=SessionStatus.CANCELLED
-                    if rng.random() < 0.03
-                    else SessionStatus.SCHEDULED,
-                )
-            )
-        Session.objects.bulk_create(sessions, batch_size=BATCH)
-        academie_of = {pk: academie for pk, academie, _m, _h in self.workshops}
-        rows, made = [], 0
-        for session in sessions:
-            teachers = self.teachers_by_academie[academie_of[session.workshop_id]]
-            size = min(len(teachers), session.capacity + rng.randint(-12, 3))
-            past = session.start < now
-            for position, user in enumerate(rng.sample(teachers, max(1, size))):
-                waitlisted = position >= session.capacity
-                attendance = ""
-                if past and not waitlisted:
-                    attendance = rng.choices(
-                        [Attendance.PRESENT, Attendance.PARTIAL, Attendance.ABSENT], [80, 5, 15]
-                    )[0]
-                hours = {
-                    Attendance.PRESENT: Decimal(session.end.hour - session.start.hour)
-                    or Decimal(3),
-                    Attendance.PARTIAL: Decimal("1.5"),
-                }.get(attendance)
-                rows.append(
-                    Enrollment(
-                        session_id=session.pk,
-                        user_id=user,
-                        status=EnrollmentStatus.WAITLISTED
-                        if waitlisted
-                        else EnrollmentStatus.CONFIRMED,
-                        waitlisted_at=session.start - timedelta(days=3) if waitlisted else None,
-                        attendance=attendance,
-                        hours_attended=hours,
+        made, number = 0, 0
+        while made < count:
+            sessions = []
+            for _n in range(1000):
+                workshop, academie, modality, hours = self.workshops[number % len(self.workshops)]
+                number += 1
+                start = self._moment()
+                remote = modality == Modality.REMOTE
+                host = None if remote else rng.choice(schools_by_academie[academie])
+                cancelled = rng.random() < 0.03
+                sessions.append(
+                    Session(
+                        workshop_id=workshop,
+                        start=start,
+                        end=start + timedelta(hours=float(hours)),
+                        modality=modality,
+                        capacity=rng.choice([20, 25, 30, 40]),
+                        establishment_id=host,
+                        visio_url="https://visio.example.test/x" if remote else "",
+                        status=SessionStatus.CANCELLED if cancelled else SessionStatus.SCHEDULED,
                     )
                 )
-                made += 1
-            if len(rows) >= BATCH * 4:
-                Enrollment.objects.bulk_create(rows, batch_size=BATCH)
-                rows = []
-            if made >= count:
-                break
-        Enrollment.objects.bulk_create(rows, batch_size=BATCH)
+            Session.objects.bulk_create(sessions, batch_size=BATCH)
+            rows = []
+            for session in sessions:
+                teachers = self.teachers_by_academie[self.academie_of[session.workshop_id]]
+                size = min(len(teachers), session.capacity + rng.randint(-8, 4), count - made)
+                if size <= 0:
+                    break
+                past = session.start < now
+                for position, user in enumerate(rng.sample(teachers, size)):
+                    rows.append(self._enrolment(session, user, position, past))
+                made += size
+            Enrollment.objects.bulk_create(rows, batch_size=BATCH)
+
+    def _enrolment(self, session, user, position, past):
+        waitlisted = position >= session.capacity
+        attendance, hours = "", None
+        if past and not waitlisted:
+            attendance = self.rng.choices(
+                [Attendance.PRESENT, Attendance.PARTIAL, Attendance.ABSENT], [80, 5, 15]
+            )[0]
+            length = Decimal(round((session.end - session.start).total_seconds() / 3600, 1))
+            hours = {Attendance.PRESENT: length, Attendance.PARTIAL: length / 2}.get(attendance)
+        return Enrollment(
+            session_id=session.pk,
+            user_id=user,
+            status=EnrollmentStatus.WAITLISTED if waitlisted else EnrollmentStatus.CONFIRMED,
+            waitlisted_at=session.start - timedelta(days=3) if waitlisted else None,
+            attendance=attendance,
+            hours_attended=hours,
+        )
 
     # --- Badges and PIX -----------------------------------------------------------------------
 
