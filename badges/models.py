@@ -679,3 +679,7 @@ class PixImport(models.Model):
     @property
     def percent(self):
         return round(100 * self.processed / self.lines) if self.lines else 0
+
+
+# The indicator dashboards keep their snapshots (a summary table) in the badges app.
+from .indicators.models import IndicatorSnapshot  # noqa: E402, F401

@@ -110,6 +110,9 @@ class IndicatorFilterSet(django_filters.FilterSet):
             Discipline.objects.values_list("code", "name")
         )
 
+    def default_school_year(self):
+        return school_years(self.today)[0][0]
+
     # Territory: narrow the establishments in scope (never widen them).
     def filter_territory(self, queryset, name, value):
         value = (value or "").strip()

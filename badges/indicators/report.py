@@ -17,7 +17,6 @@ from cotraining.constants import Framework, Modality, TrainingPlan
 from cotraining.models import Competence
 
 from ..constants import CRCN_CODES, PIX_TOP_LEVEL, PixPlusEduLevel, PixPlusEduScope
-from . import queries
 from .queries import HOUR_BRACKETS
 
 SECRECY_THRESHOLD = 5
@@ -178,6 +177,7 @@ class Report:
     period: object
     previous: object
     generated_at: object
+    stale: bool = False
 
     def table(self, slug):
         for group in self.groups:
@@ -195,6 +195,8 @@ class Report:
 
 
 def _month_key(value):
+    if isinstance(value, str):
+        value = date.fromisoformat(value[:10])
     if hasattr(value, "date"):
         value = timezone.localtime(value).date() if timezone.is_aware(value) else value.date()
     return value.replace(day=1)
@@ -490,54 +492,30 @@ def _hours(data, period):
     )
 
 
-GROUPS = {
-    "actions": ("training",),
-    "pix": ("pix",),
-    "badges": ("badges",),
-    "heures": ("hours",),
-    "participation": ("training", "participation"),
-}
+def report_from_data(data, period, *, generated_at, stale=False):
+    """The report of raw figures (queries' output made JSON-ready, live or from a snapshot)."""
+    competence_names = dict(
+        Competence.objects.filter(framework=Framework.CRCN).values_list("code", "name")
+    )
+    report = Report(
+        groups=[
+            _training(data["training"], period),
+            _pix(data["pix"], period, competence_names),
+            _badges(data["badges"], period),
+            _hours(data["hours"], period),
+            _participation(data["participation"], data["training"], period),
+        ],
+        period=period,
+        previous=period.previous(),
+        generated_at=generated_at,
+        stale=stale,
+    )
+    return report
 
 
-def build_report(criteria, *, groups=None, now=None):
-    """The report of the groups asked for (all by default), querying only what they need."""
+def build_report(criteria, *, now=None):
+    """The report computed live (no snapshot): what the tests check figure by figure."""
+    from .snapshots import compute
+
     now = now or timezone.now()
-    groups = groups or list(GROUPS)
-    needed = {name for group in groups for name in GROUPS[group]}
-    data = {}
-    if "training" in needed:
-        data["training"] = queries.training_actions(criteria)
-    if "pix" in needed:
-        data["pix"] = queries.pix(criteria)
-    if "badges" in needed:
-        data["badges"] = queries.badges(criteria)
-    if "hours" in needed:
-        data["hours"] = queries.hours(criteria)
-    if "participation" in needed:
-        data["participation"] = queries.participation(criteria, now=now)
-    period = criteria.period
-    built = []
-    for group in groups:
-        if group == "actions":
-            built.append(_training(data["training"], period))
-        elif group == "pix":
-            competence_names = dict(
-                Competence.objects.filter(framework=Framework.CRCN).values_list("code", "name")
-            )
-            built.append(_pix(data["pix"], period, competence_names))
-        elif group == "badges":
-            built.append(_badges(data["badges"], period))
-        elif group == "heures":
-            built.append(_hours(data["hours"], period))
-        else:
-            built.append(_participation(data["participation"], data["training"], period))
-    return Report(groups=built, period=period, previous=criteria.previous, generated_at=now)
-
-
-def group_of_table(slug):
-    """The group a table belongs to, from its slug's prefix (for a one-table export)."""
-    prefixes = {
-        "actions": "actions", "pix": "pix", "badges": "badges", "heures": "heures",
-        "participation": "participation", "participations": "participation",
-    }  # fmt: skip
-    return prefixes.get(slug.split("-", 1)[0])
+    return report_from_data(compute(criteria, now=now), criteria.period, generated_at=now)

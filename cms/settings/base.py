@@ -234,6 +234,13 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(minute="7,37"),
     },
 }
+# The indicator dashboards' snapshots (badges/indicators/models.py): the defaults warmed and the
+# stale ones read lately refreshed, every ten minutes.
+CELERY_IMPORTS = ("badges.indicators.tasks",)
+CELERY_BEAT_SCHEDULE["refresh-indicator-snapshots"] = {
+    "task": "badges.indicators.tasks.refresh_indicator_snapshots",
+    "schedule": crontab(minute="*/10"),
+}
 
 # --- Wagtail ----------------------------------------------------
 WAGTAIL_SITE_NAME = "Entrepairs"

@@ -14,12 +14,14 @@ from openpyxl import load_workbook
 
 from badges.constants import BadgeKind, PixPlusEduScope, PixStatus
 from badges.indicators.filters import IndicatorFilterSet
+from badges.indicators.models import IndicatorSnapshot
 from badges.indicators.queries import Criteria, Period, school_year_period
 from badges.indicators.report import build_report
 from badges.indicators.scope import Scope, reader_scope
+from badges.indicators.snapshots import refresh_snapshots
 from badges.models import Assertion, BadgeClassVersion, PixCertification, PixPlusEduResult
 from cotraining.constants import Attendance, Degree, EnrollmentStatus, Role, SessionStatus
-from cotraining.models import Establishment
+from cotraining.models import Academie, Establishment
 from cotraining.services import grant_role
 from cotraining.validators import uai_check_letter
 from tests.badges.conftest import make_badge_class
@@ -371,21 +373,94 @@ def test_xlsx_export_has_every_table(world, client):
     assert sheet[4][2].value == 6
 
 
+# --- Snapshots ----------------------------------------------------------------------------------
+
+
+def test_the_page_is_served_from_its_snapshot_then_refreshed_when_stale(
+    world, client, django_capture_on_commit_callbacks
+):
+    client.force_login(reader(academie=academie("13")))
+    client.get(URL)
+    snapshot = IndicatorSnapshot.objects.get()
+    assert snapshot.data["pix"]["totals"]["verified_cur"] == 5
+    # New data is not in the snapshot until it is refreshed.
+    pix(world["people"]["W2"], 800)
+    assert "Une mise à jour est en cours" not in client.get(URL).content.decode()
+    assert IndicatorSnapshot.objects.get().data["pix"]["totals"]["verified_cur"] == 5
+    IndicatorSnapshot.objects.update(computed_at=NOW - timedelta(hours=1))
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        response = client.get(URL)
+    assert "Une mise à jour est en cours" in response.content.decode()
+    assert len(callbacks) == 1
+    refreshed = IndicatorSnapshot.objects.get()
+    assert refreshed.data["pix"]["totals"]["verified_cur"] == 6
+    assert refreshed.computed_at == NOW
+
+
+def test_readers_of_two_academies_never_share_a_snapshot(world, client):
+    client.force_login(reader(academie=academie("13")))
+    client.get(URL)
+    client.force_login(reader(academie=academie("01")))
+    response = client.get(URL)
+    assert IndicatorSnapshot.objects.count() == 2
+    report = response.context["report"]
+    assert figures(report, "pix")["Certifications PIX"][0] == "< 5"  # P1 only
+
+
+def test_refresh_on_demand(world, client):
+    client.force_login(reader(academie=academie("13")))
+    client.get(URL, {"departement": "016"})
+    IndicatorSnapshot.objects.update(computed_at=NOW - timedelta(minutes=2))
+    response = client.post("/indicateurs/actualiser/", {"departement": "016"})
+    assert response.status_code == 302
+    assert response["Location"] == "/indicateurs/?departement=016"
+    assert IndicatorSnapshot.objects.get().computed_at == NOW
+    assert client.get("/indicateurs/actualiser/").status_code == 405
+
+
+def test_beat_warms_the_defaults_and_refreshes_what_was_read(world):
+    assert refresh_snapshots() == 1 + Academie.objects.count()  # the country, each académie
+    assert refresh_snapshots() == 0  # all fresh
+    IndicatorSnapshot.objects.update(computed_at=NOW - timedelta(hours=1))
+    assert refresh_snapshots(limit=3) == 3
+    IndicatorSnapshot.objects.update(last_read_at=NOW - timedelta(days=30))
+    refresh_snapshots()
+    assert IndicatorSnapshot.objects.count() == 1 + Academie.objects.count()  # warmed again
+
+
 # --- Query count ------------------------------------------------------------------------------
 
 
-def test_dashboard_query_count_does_not_grow_with_the_data(
-    world, client, django_assert_max_num_queries
-):
-    client.force_login(reader(academie=academie("13")))
-    client.get(URL)  # warm caches (site, settings)
-    with CaptureQueriesContext(connection) as small:
-        client.get(URL, {"departement": "086"})
+def _grow(world):
     workshop = workshop_page(title="Encore")
     for n in range(20):
         s = session(workshop, date(2026, 9, 15) + timedelta(days=n), world["a"])
         for _ in range(3):
             present(s, person(world["a"]), 2)
+
+
+def test_live_dashboard_query_count_does_not_grow_with_the_data(
+    world, client, django_assert_max_num_queries
+):
+    client.force_login(reader(academie=academie("13")))
+    client.get(URL)  # warm caches (site, settings)
+    IndicatorSnapshot.objects.all().delete()
+    with CaptureQueriesContext(connection) as small:
+        client.get(URL, {"departement": "086"})
+    assert len(small.captured_queries) <= 45
+    _grow(world)
+    IndicatorSnapshot.objects.all().delete()
     with django_assert_max_num_queries(len(small.captured_queries)):
         response = client.get(URL, {"departement": "086"})
     assert response.status_code == 200
+
+
+def test_dashboard_from_its_snapshot_costs_a_few_queries(world, client):
+    client.force_login(reader(academie=academie("13")))
+    client.get(URL)
+    with CaptureQueriesContext(connection) as live:
+        client.get(URL, {"degree": "2"})
+    _grow(world)
+    with CaptureQueriesContext(connection) as served:
+        client.get(URL, {"degree": "2"})
+    assert len(served.captured_queries) <= len(live.captured_queries) - 15
