@@ -51,10 +51,12 @@ def percentiles(samples):
     return statistics.median(ordered), p95
 
 
-def timed(function, repeat):
+def timed(function, repeat, before=None):
     function()  # warm-up: connection, caches, planner
     samples = []
     for _ in range(repeat):
+        if before:
+            before()
         started = time.perf_counter()
         function()
         samples.append(1000 * (time.perf_counter() - started))
@@ -204,8 +206,10 @@ def measure(options):
     from django.test.utils import CaptureQueriesContext
 
     from badges.indicators.filters import IndicatorFilterSet
+    from badges.indicators.models import IndicatorSnapshot
     from badges.indicators.report import build_report
     from badges.indicators.scope import Scope
+    from badges.indicators.snapshots import refresh_snapshots
     from cotraining.constants import Role
     from cotraining.models import Academie, Enrollment, RoleAssignment, User
 
@@ -232,33 +236,53 @@ def measure(options):
     ):
         client = Client(HTTP_HOST="127.0.0.1")
         client.force_login(user)
-        with CaptureQueriesContext(connection) as queries:
-            client.get("/indicateurs/")
+
+        def forget(user=user):
+            IndicatorSnapshot.objects.all().delete()
+
+        def count_queries(client=client):
+            with CaptureQueriesContext(connection) as queries:
+                client.get("/indicateurs/")
+            return len(queries.captured_queries)
+
+        forget()
+        live_queries = count_queries()
+        served_queries = count_queries()
+        few = max(3, options.repeat // 3)
         rows = [
             (
-                "page `/indicateurs/`",
+                "page `/indicateurs/`, from its snapshot",
                 *timed(lambda c=client: c.get("/indicateurs/"), options.repeat),
-                len(queries),
-            )
-        ]  # noqa: E501
-        rows.append(
+                served_queries,
+            ),
             (
-                "XLSX export, every table",
+                "XLSX export, every table, from the snapshot",
                 *timed(lambda c=client: c.get("/indicateurs/export.xlsx"), options.repeat),
                 None,
-            )
-        )  # noqa: E501
+            ),
+        ]
         for slug in slugs:
             rows.append(
                 (
-                    f"CSV `{slug}`",
-                    *timed(
-                        lambda c=client, s=slug: c.get(f"/indicateurs/export/{s}.csv"),
-                        max(5, options.repeat // 3),
-                    ),
+                    f"CSV `{slug}`, from the snapshot",
+                    *timed(lambda c=client, s=slug: c.get(f"/indicateurs/export/{s}.csv"), few),
                     None,
                 )
-            )  # noqa: E501
+            )
+        rows.append(
+            (
+                "page `/indicateurs/`, computed live (no snapshot)",
+                *timed(lambda c=client: c.get("/indicateurs/"), few, before=forget),
+                live_queries,
+            )
+        )
+        rows.append(
+            (
+                "XLSX export, computed live (no snapshot)",
+                *timed(lambda c=client: c.get("/indicateurs/export.xlsx"), few, before=forget),
+                None,
+            )
+        )
         statements, params = hand_sql(academie_id, cur, prev)
 
         def run_sql(statements=statements, params=params):
@@ -267,16 +291,20 @@ def measure(options):
                     cursor.execute(sql, params)
                     cursor.fetchall()
 
-        sql = timed(run_sql, options.repeat)
+        sql = timed(run_sql, few)
         results.append((label, rows, sql, len(statements)))
+    # The beat task's pass on an empty snapshot table: the country and every académie.
+    IndicatorSnapshot.objects.all().delete()
+    started = time.perf_counter()
+    warm = (refresh_snapshots(limit=1000), time.perf_counter() - started)
     counts = {
         "teachers": User.objects.filter(email__startswith="enseignant-").count(),
         "enrolments": Enrollment.objects.count(),
     }
-    return results, counts
+    return results, counts, warm
 
 
-def section(results, counts, options, seed_seconds):
+def section(results, counts, warm, options, seed_seconds):
     now = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     lines = [
         INDICATORS_MARKER,
@@ -310,15 +338,24 @@ def section(results, counts, options, seed_seconds):
             lines.append(f"| {name} | {p50:.0f} | {p95:.0f} | {queries if queries else ''} |")
         lines.append(
             f"| hand SQL, same aggregates ({n_sql} statements) | {sql[0]:.0f} | {sql[1]:.0f} | {n_sql} |"
-        )  # noqa: E501
-        page = rows[0]
+        )
+        page, live = (
+            rows[0],
+            next(row for row in rows if row[0].startswith("page `/indicateurs/`, computed live")),
+        )
         lines += [
             "",
-            f"Page p95 {page[2]:.0f} ms against a target of {target} ms "
-            f"({'met' if page[2] < target else 'missed'}); page p50 / hand SQL p50 = "
-            f"{page[1] / sql[0]:.2f}× ({'within' if page[1] <= 2 * sql[0] else 'over'} 2×).",
+            f"Page from its snapshot: p95 {page[2]:.0f} ms against a target of {target} ms "
+            f"({'met' if page[2] < target else 'missed'}). Computed live (a dashboard nobody "
+            f"read in the last {24} h, or the first request with new filters): p95 {live[2]:.0f} ms; "
+            f"live p50 / hand SQL p50 = {live[1] / sql[0]:.2f}× "
+            f"({'within' if live[1] <= 2 * sql[0] else 'over'} 2×).",
             "",
         ]
+    lines.append(
+        f"The beat task's pass on an empty snapshot table (the country and every académie, "
+        f"default filters) computed {warm[0]} snapshots in {warm[1]:.0f} s."
+    )
     return "\n".join(lines)
 
 
@@ -331,14 +368,16 @@ def main():
     env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "CELERY_BROKER_URL"}}
     env.update(DATABASE_URL=URL, DJANGO_SETTINGS_MODULE="cms.settings.dev", DJANGO_DEBUG="false")
     seed_seconds = 0
-    if not options.reuse:
+    if options.reuse:
+        manage("migrate", "-v0", env=env)
+    else:
         admin_sql(f'DROP DATABASE IF EXISTS "{DB}" WITH (FORCE)')
         admin_sql(f'CREATE DATABASE "{DB}"')
         manage("migrate", "-v0", env=env)
         say(f"seed_indicators --scale {options.scale:g} …")
         seed_seconds = manage("seed_indicators", "--scale", str(options.scale), env=env)
-    results, counts = measure(options)
-    text = section(results, counts, options, seed_seconds)
+    results, counts, warm = measure(options)
+    text = section(results, counts, warm, options, seed_seconds)
     say(text)
     current = OUTPUT.read_text(encoding="utf-8") if OUTPUT.exists() else ""
     OUTPUT.write_text(replace_section(current, INDICATORS_MARKER, text) + "\n", encoding="utf-8")
