@@ -682,4 +682,4 @@ class PixImport(models.Model):
 
 
 # The indicator dashboards keep their snapshots (a summary table) in the badges app.
-from .indicators.models import IndicatorSnapshot  # noqa: E402, F401
+from .indicators.models import IndicatorApiToken, IndicatorSnapshot  # noqa: E402, F401

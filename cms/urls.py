@@ -6,6 +6,8 @@ from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
+from badges.indicators.api import api as indicators_api
+
 from . import views
 
 urlpatterns = [
@@ -19,6 +21,7 @@ urlpatterns = [
     path("", include("cotraining.urls")),
     path("", include("badges.urls")),
     path("", include("badges.indicators.urls")),
+    path("api/indicateurs/", indicators_api.urls),
 ]
 
 if settings.DEBUG:

@@ -115,6 +115,11 @@ EN = {
     "Chiffres au %(at)s.": "Figures as of %(at)s.",
     "Une mise à jour est en cours : rechargez la page dans quelques instants.": "An update is under way: reload the page in a few moments.",
     "Actualiser les chiffres": "Refresh the figures",
+    "L'outil qui l'utilise.": "The tool that uses it.",
+    "début du jeton": "start of the token",
+    "utilisé le": "used on",
+    "jeton de l'API des indicateurs": "indicator API token",
+    "jetons de l'API des indicateurs": "indicator API tokens",
     # --- PIX models (badges/models.py, constants, validators: from main's PIX commit; drop this
     # block at merge time if main has added the same keys) ---
     "Déclarée, à vérifier": "Declared, to be verified",

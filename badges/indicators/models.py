@@ -32,3 +32,33 @@ class IndicatorSnapshot(models.Model):
 
     def __str__(self):
         return f"{self.key[:12]} ({self.computed_at:%Y-%m-%d %H:%M})"
+
+
+class IndicatorApiToken(models.Model):
+    """A BI tool's read-only access to the indicator API, on behalf of a reader.
+
+    Only a SHA-256 of the token is kept (shown once, when created); what the tool may read is
+    the person's scope at each request, so revoking their role revokes the token's reach.
+    """
+
+    user = models.ForeignKey(
+        "cotraining.User",
+        on_delete=models.CASCADE,
+        related_name="indicator_api_tokens",
+        verbose_name=_("personne"),
+    )
+    name = models.CharField(_("nom"), max_length=100, help_text=_("L'outil qui l'utilise."))
+    prefix = models.CharField(_("début du jeton"), max_length=12)
+    key_hash = models.CharField(max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField(_("créé le"), auto_now_add=True)
+    last_used_at = models.DateTimeField(_("utilisé le"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("révoqué le"), null=True, blank=True)
+
+    class Meta:
+        app_label = "badges"
+        verbose_name = _("jeton de l'API des indicateurs")
+        verbose_name_plural = _("jetons de l'API des indicateurs")
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.name} ({self.prefix}…)"
