@@ -115,6 +115,7 @@ EN = {
     "Chiffres au %(at)s.": "Figures as of %(at)s.",
     "Une mise à jour est en cours : rechargez la page dans quelques instants.": "An update is under way: reload the page in a few moments.",
     "Actualiser les chiffres": "Refresh the figures",
+    "Le filtre modalité ne s'applique pas aux badges.": "The modality filter does not apply to badges.",
     "L'outil qui l'utilise.": "The tool that uses it.",
     "début du jeton": "start of the token",
     "utilisé le": "used on",

@@ -211,14 +211,19 @@ def _monthly_table(slug, title, period, rows, columns):
         current[month] = row
         previous[date(month.year + 1, month.month, 1)] = row
     header = [_("Mois")]
-    for label, _key, _kind in columns:
+    for label, *_rest in columns:
         header += [label, _("%(label)s, un an plus tôt") % {"label": label}]
     table = Table(slug, title, header, chart_column=1)
     for month in period.months():
         line = [text(date_format(month, "F Y"))]
-        for _label, key, kind in columns:
-            line.append(kind((current.get(month) or {}).get(f"{key}_cur")))
-            line.append(kind((previous.get(month) or {}).get(f"{key}_prev")))
+        for _label, key, kind, *population in columns:
+            for rows_of, when in ((current, "cur"), (previous, "prev")):
+                row = rows_of.get(month) or {}
+                value = row.get(f"{key}_{when}")
+                if population:  # a quantity over people: hidden when they are fewer than 5
+                    line.append(over(value or 0, row.get(f"{population[0]}_{when}") or 0))
+                else:
+                    line.append(kind(value))
         table.rows.append(line)
     return table
 
@@ -436,7 +441,13 @@ def _badges(data, period):
         data["monthly"],
         [(_("Badges délivrés"), "issued", people)],
     )
-    return Group("badges", _("Open Badges"), figures, [by_class, by_issuer, monthly])
+    return Group(
+        "badges",
+        _("Open Badges"),
+        figures,
+        [by_class, by_issuer, monthly],
+        note=_("Le filtre modalité ne s'applique pas aux badges."),
+    )
 
 
 def _hours(data, period):
@@ -446,8 +457,8 @@ def _hours(data, period):
     figures = [
         Figure(_("Enseignants formés"), people(cur["teachers"]), people(prev["teachers"]),
                _("Personnes différentes présentes à au moins une séance.")),
-        Figure(_("Heures de formation suivies"), Cell(cur["total"] or 0, kind="dec"),
-               Cell(prev["total"] or 0, kind="dec")),
+        Figure(_("Heures de formation suivies"), over(cur["total"] or 0, cur["teachers"]),
+               over(prev["total"] or 0, prev["teachers"])),
         Figure(_("Heures moyennes par enseignant formé"), over(cur["mean"], cur["teachers"]),
                over(prev["mean"], prev["teachers"])),
         Figure(_("Heures médianes par enseignant formé"), over(cur["median"], cur["teachers"]),
@@ -481,8 +492,7 @@ def _hours(data, period):
         _("Heures de formation par mois"),
         period,
         data["monthly"],
-        [(_("Heures"), "hours", lambda v: Cell(v or 0, kind="dec")),
-         (_("Enseignants"), "teachers", people)],
+        [(_("Heures"), "hours", None, "teachers"), (_("Enseignants"), "teachers", people)],
     )  # fmt: skip
     return Group(
         "heures",

@@ -27,6 +27,7 @@ if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
     raise ImproperlyConfigured("Production needs a PostgreSQL DATABASE_URL (postgres://…).")
 
 STORAGES = {
+    **STORAGES,  # noqa: F405 — the private storage of PIX attestations (base.py) stays
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }

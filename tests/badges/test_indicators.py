@@ -244,10 +244,13 @@ def test_hours_per_teacher(world):
     got = figures(report, "heures")
     # A1 9 h (3 + 6), A2…A5 3 h, B1 and B2 6 h: 7 teachers, 33 h.
     assert got["Enseignants formés"][:2] == ("7", "< 5")
-    assert got["Heures de formation suivies"][:2] == ("33,0", "3,0")
+    assert got["Heures de formation suivies"][:2] == ("33,0", "< 5")  # a year earlier: A1 alone
     assert got["Heures moyennes par enseignant formé"][0] == "4,7"
     assert got["Heures médianes par enseignant formé"][0] == "3,0"
     assert got["Part des enseignants ayant suivi au moins 18 h"][0] == "0,0 %"
+    monthly = {row[0]: row[1:] for row in rows(report, "heures-par-mois")}
+    assert monthly["octobre 2026"] == ["15,0", "< 5", "5", "< 5"]  # A1…A5 3 h; A1 a year earlier
+    assert monthly["janvier 2027"] == ["< 5", "—", "< 5", "0"]  # three people: hours hidden too
     assert rows(report, "heures-repartition") == [
         ["de 0 h à moins de 3 h", "0", "0"],
         ["de 3 h à moins de 6 h", "< 5", "< 5"],

@@ -87,6 +87,28 @@ DEFAULTS = {
 }
 
 
+def write(model, objects):
+    """Insert `objects` (no primary key needed back): PostgreSQL COPY when available, about
+    three times faster than INSERT for millions of rows; bulk_create elsewhere (SQLite)."""
+    if not objects:
+        return
+    if connection.vendor != "postgresql":
+        model.objects.bulk_create(objects, batch_size=BATCH)
+        return
+    fields = [field for field in model._meta.concrete_fields if not field.primary_key]
+    columns = ", ".join(connection.ops.quote_name(field.column) for field in fields)
+    table = connection.ops.quote_name(model._meta.db_table)
+    with connection.cursor() as cursor:
+        with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+            for obj in objects:
+                copy.write_row(
+                    [
+                        field.get_db_prep_save(field.pre_save(obj, True), connection)
+                        for field in fields
+                    ]
+                )
+
+
 class Command(BaseCommand):
     help = "Données synthétiques à l'échelle nationale pour les indicateurs (insertions en masse)."
 
@@ -340,7 +362,7 @@ class Command(BaseCommand):
                 for position, user in enumerate(rng.sample(teachers, size)):
                     rows.append(self._enrolment(session, user, position, past))
                 made += size
-            Enrollment.objects.bulk_create(rows, batch_size=BATCH)
+            write(Enrollment, rows)
 
     def _enrolment(self, session, user, position, past):
         waitlisted = position >= session.capacity
@@ -403,7 +425,7 @@ class Command(BaseCommand):
                         revoked=rng.random() < 0.02,
                     )
                 )
-            Assertion.objects.bulk_create(rows)
+            write(Assertion, rows)
 
     def _pix(self, count):
         rng = self.rng
