@@ -311,13 +311,16 @@ def section(results, counts, warm, options, seed_seconds):
         "## Indicators (issue 7)",
         "",
         "Written by `bench/indicators.py` (`make bench` runs it last; this section only). "
-        f"Reproduce with `.venv/bin/python bench/indicators.py --scale {options.scale:g}`"
+        f"Reproduce with `.venv/bin/python bench/indicators.py --scale {options.scale:g}"
         + (" --reuse" if options.reuse else "")
-        + f": PostgreSQL database `{DB}` (kept for `--reuse`), `seed_indicators --scale "
+        + f"` (or `make bench`): PostgreSQL database `{DB}` (kept for `--reuse`), `seed_indicators --scale "
         f"{options.scale:g}`, then in-process timings through Django's test client with DEBUG "
         "off (server time: middleware, view, SQL, template; no network), p50 and p95 over "
         f"{options.repeat} requests after one warm-up (CSV: {max(5, options.repeat // 3)}). "
-        "*Hand SQL* is the same aggregates written by hand and run on the same connection.",
+        "*Hand SQL* is the same aggregates written by hand and run on the same connection. "
+        "The page reads its dashboard's snapshot (`IndicatorSnapshot`, one row per reader "
+        "territory and filters) when there is one, refreshed by the beat task every 10 minutes "
+        "and on demand; *computed live* is the first request for a dashboard without one.",
         "",
         f"- {now}; {machine()}.",
         f"- Data: scale {options.scale:g} of issue 7's volumes: {counts['teachers']:,} teachers, "
@@ -346,8 +349,8 @@ def section(results, counts, warm, options, seed_seconds):
         lines += [
             "",
             f"Page from its snapshot: p95 {page[2]:.0f} ms against a target of {target} ms "
-            f"({'met' if page[2] < target else 'missed'}). Computed live (a dashboard nobody "
-            f"read in the last {24} h, or the first request with new filters): p95 {live[2]:.0f} ms; "
+            f"({'met' if page[2] < target else 'missed'}). Computed live (a dashboard without a "
+            f"snapshot: new filters, or none computed in the last 24 h): p95 {live[2]:.0f} ms; "
             f"live p50 / hand SQL p50 = {live[1] / sql[0]:.2f}× "
             f"({'within' if live[1] <= 2 * sql[0] else 'over'} 2×).",
             "",
