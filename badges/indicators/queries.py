@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
-from django.db.models import Avg, Count, Exists, OuterRef, Q, Sum
+from django.db.models import Avg, Case, Count, Exists, OuterRef, Q, Sum, Value, When
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
@@ -404,29 +404,39 @@ def attended_enrolments(c):
     )
 
 
-def _per_teacher(c, period_q):
-    """Hours per teacher trained in the period (one row per person, summed in the database),
-    then reduced to the mean, median and brackets in the same SQL query (a subquery)."""
+def _per_teacher(c, current, previous):
+    """Hours per teacher trained, for both periods in one SQL query: one row per person and
+    period summed in the database (a subquery), reduced to the count, mean, median and
+    brackets of each period by the outer query."""
     per_teacher = (
         attended_enrolments(c)
-        .filter(period_q)
-        .values("user")
+        .filter(current | previous)
+        .annotate(cur=Case(When(current, then=Value(1)), default=Value(0)))
+        .values("user", "cur")
         .annotate(h=Sum("hours_attended"))
         .order_by()
     )
     threshold = hours_threshold()
-    named = {
-        "teachers": Count("user"),
-        "total": Sum("h"),
-        "mean": Avg("h"),
-        "median": Median("h"),
-        "reached": Count("user", filter=Q(h__gte=threshold)),
-    }
     bounds = [*HOUR_BRACKETS, None]
-    for low, high in zip(bounds, bounds[1:], strict=False):
-        bracket = Q(h__gte=low) if high is None else Q(h__gte=low, h__lt=high)
-        named[f"bracket_{low}"] = Count("user", filter=bracket)
-    return per_teacher.aggregate(**named)
+    named = {}
+    for when, flag in (("cur", 1), ("prev", 0)):
+        period_q = Q(cur=flag)
+        named |= {
+            f"teachers_{when}": Count("user", filter=period_q),
+            f"total_{when}": Sum("h", filter=period_q),
+            f"mean_{when}": Avg("h", filter=period_q),
+            f"median_{when}": Median("h", filter=period_q),
+            f"reached_{when}": Count("user", filter=period_q & Q(h__gte=threshold)),
+        }
+        for low, high in zip(bounds, bounds[1:], strict=False):
+            bracket = Q(h__gte=low) if high is None else Q(h__gte=low, h__lt=high)
+            named[f"bracket_{low}_{when}"] = Count("user", filter=period_q & bracket)
+    both = per_teacher.aggregate(**named)
+    return {
+        when: {key.removesuffix(f"_{when}"): value for key, value in both.items()
+               if key.endswith(f"_{when}")}
+        for when in ("cur", "prev")
+    }  # fmt: skip
 
 
 def hours(c):
@@ -445,8 +455,7 @@ def hours(c):
         },
     )
     return {
-        "cur": _per_teacher(c, current),
-        "prev": _per_teacher(c, previous),
+        **_per_teacher(c, current, previous),
         "registered": teachers.count(),
         "threshold": hours_threshold(),
         "monthly": monthly,
