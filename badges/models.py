@@ -681,5 +681,5 @@ class PixImport(models.Model):
         return round(100 * self.processed / self.lines) if self.lines else 0
 
 
-# The indicator dashboards keep their snapshots (a summary table) in the badges app.
+# The indicator dashboards' models (snapshots, API tokens) belong to the badges app.
 from .indicators.models import IndicatorApiToken, IndicatorSnapshot  # noqa: E402, F401
