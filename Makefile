@@ -89,11 +89,12 @@ worker: venv ## A Celery worker (needs CELERY_BROKER_URL)
 beat: venv ## Celery beat (needs CELERY_BROKER_URL)
 	$(VENV)/bin/celery -A cms beat -l info
 
-bench: venv messages-compile ## Measure the catalogue under gunicorn, enrolment, Open Badges, PIX import (writes BENCHMARKS.md)
+bench: venv messages-compile ## Measure the catalogue under gunicorn, enrolment, Open Badges, PIX import, indicators (writes BENCHMARKS.md)
 	$(PY) bench/run.py $(BENCH_ARGS)
 	$(PY) bench/enrolment.py $(BENCH_ARGS) $(ENROLMENT_ARGS)
 	$(PY) bench/badges.py $(BENCH_ARGS) $(BADGES_ARGS)
 	$(PY) bench/pix_import.py $(PIX_IMPORT_ARGS)
+	$(PY) bench/indicators.py $(BENCH_ARGS) $(INDICATORS_ARGS)
 
 lock: ## Re-resolve the pinned versions in a scratch environment
 	rm -rf .lockenv && python3.13 -m venv .lockenv && .lockenv/bin/pip install --quiet ".[dev]"

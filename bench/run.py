@@ -48,7 +48,8 @@ POSTGRES_DB = "entrepairs_bench"
 ENROLMENT_MARKER = "<!-- enrolment -->"
 BADGES_MARKER = "<!-- badges -->"
 PIX_IMPORT_MARKER = "<!-- pix-import -->"
-MARKERS = (ENROLMENT_MARKER, BADGES_MARKER, PIX_IMPORT_MARKER)
+INDICATORS_MARKER = "<!-- indicators -->"
+MARKERS = (ENROLMENT_MARKER, BADGES_MARKER, PIX_IMPORT_MARKER, INDICATORS_MARKER)
 
 BARE_SLUG = "banc-essai"
 FILTERS = "/ateliers/?" + urlencode(

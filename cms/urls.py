@@ -6,6 +6,8 @@ from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
+from badges.indicators.api import api as indicators_api
+
 from . import views
 
 urlpatterns = [
@@ -18,6 +20,8 @@ urlpatterns = [
     path("signaler/<int:page_id>/", views.report_content, name="report_content"),
     path("", include("cotraining.urls")),
     path("", include("badges.urls")),
+    path("", include("badges.indicators.urls")),
+    path("api/indicateurs/", indicators_api.urls),
 ]
 
 if settings.DEBUG:

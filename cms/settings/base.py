@@ -238,6 +238,18 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(minute="7,37"),
     },
 }
+# The indicator dashboards' snapshots (badges/indicators/models.py): the defaults warmed and the
+# stale ones read lately refreshed, every ten minutes.
+CELERY_IMPORTS = ("badges.indicators.tasks",)
+CELERY_BEAT_SCHEDULE["refresh-indicator-snapshots"] = {
+    "task": "badges.indicators.tasks.refresh_indicator_snapshots",
+    "schedule": crontab(minute="*/10"),
+}
+# Indicators: the hours threshold of the "share of teachers" figure, and the snapshots' ages.
+INDICATORS_HOURS_THRESHOLD = env.int("INDICATORS_HOURS_THRESHOLD", default=18)
+INDICATORS_SNAPSHOT_TTL = env.int("INDICATORS_SNAPSHOT_TTL", default=600)
+INDICATORS_SNAPSHOT_MAX_STALE = env.int("INDICATORS_SNAPSHOT_MAX_STALE", default=86_400)
+INDICATORS_SNAPSHOT_KEEP_DAYS = env.int("INDICATORS_SNAPSHOT_KEEP_DAYS", default=7)
 
 # --- Wagtail ----------------------------------------------------
 WAGTAIL_SITE_NAME = "Entrepairs"

@@ -30,6 +30,7 @@ from badges.constants import CRCN_CODES, BadgeKind, ExpiryRule
 from badges.models import Assertion, BadgeClass, Issuer, PixCertification, site_url
 from badges.services import award_badge, award_completion_badges, pix, revoke_assertion
 from cms.demo_content import COURSES, RESOURCES, RETEX, SESSION_PLANS, WORKSHOPS
+from cms.demo_indicators import seed_indicator_demo
 from cms.models import PlatformSettings, ResourcePage, RetexPage
 from cms.setup import ensure_academie_sections, ensure_site
 from cotraining.catalogue_cache import touch_catalogue
@@ -189,6 +190,7 @@ class Command(BaseCommand):
             self._enrolments(offer)
             self._badges(academie, offer)
             self._pix(academie)
+            seed_indicator_demo(academie=academie, domain=DEMO_DOMAIN)
             touch_catalogue()  # enrolments were bulk-created: no signal told the catalogue
         self._print(accounts)
 

@@ -1,0 +1,8 @@
+"""The académie's indicator dashboards (issue 7): scope, filters, queries, page, exports.
+
+- scope.py: what a person may read (their RoleAssignment territories), as querysets;
+- filters.py: IndicatorFilterSet, the page's filters, turned into Criteria;
+- queries.py: the five indicator groups, aggregated in the database;
+- report.py: figures and tables for people, with the statistical-secrecy rule ("< 5");
+- views.py, exports.py, urls.py: the page at /indicateurs/ and its CSV / XLSX exports.
+"""
