@@ -415,19 +415,30 @@ def send_award_emails(*, assertion_ids):
     return len(sent)
 
 
-# How long a hosted assertion document is cached (only revocation changes it, and clears it).
+# How long a hosted assertion's response is cached: in the shared cache (only revocation changes
+# it, and clears it), and in each web process's memory in front of it, a few seconds only: a
+# revocation reaches every process within ASSERTION_LOCAL_SECONDS (the response itself tells
+# verifiers they may keep it 300 s), and the hot URL costs no round trip to Redis.
 ASSERTION_CACHE_SECONDS = 60
+ASSERTION_LOCAL_SECONDS = 5
 
 
 def assertion_cache_key(uuid):
     return f"badges:assertion:{uuid}"
 
 
+def drop_cached_assertion(uuid):
+    """Drop a hosted assertion's cached response (shared cache, and this process's copy)."""
+    from django.core.cache import cache, caches
+
+    key = assertion_cache_key(uuid)
+    cache.delete(key)
+    caches["local"].delete(key)
+
+
 def forget_assertion(uuid):
     """After a revocation commits: the next request reads the database and answers 410."""
-    from django.core.cache import cache
-
-    transaction.on_commit(lambda: cache.delete(assertion_cache_key(uuid)))
+    transaction.on_commit(lambda: drop_cached_assertion(uuid))
 
 
 def revoke_assertion(*, assertion, reason, by):

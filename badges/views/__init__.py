@@ -12,7 +12,7 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.cache import cache
+from django.core.cache import cache, caches
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponse, HttpResponseNotModified
 from django.shortcuts import get_object_or_404, redirect, render
@@ -48,9 +48,17 @@ def wants_json(request, suffix=""):
     return request.get_preferred_type(OFFERED) != "text/html"
 
 
-def json_response(request, document, *, status=200):
+def serialized(document):
+    """(body, ETag) of a JSON-LD document."""
     body = json.dumps(document, ensure_ascii=False, sort_keys=True).encode("utf-8")
-    etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+    return body, '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+
+
+def json_response(request, document, *, status=200):
+    return body_response(request, *serialized(document), status=status)
+
+
+def body_response(request, body, etag, *, status=200):
     if status == 200 and etag in request.headers.get("If-None-Match", ""):
         response = HttpResponseNotModified()
     else:
@@ -163,20 +171,25 @@ def assertion(request, uuid, suffix=""):
 
 
 def _assertion_json(request, uuid):
-    """The hosted assertion, the URL every verifier and preview hits: its document is cached
-    (revocation clears it after commit, badges.services.forget_assertion), so a repeat costs no
-    query; without a shared cache (REDIS_URL) another process may lag by ASSERTION_CACHE_SECONDS."""
+    """The hosted assertion, the URL every verifier and preview hits: its serialized response
+    is cached, shared and per process (revocation clears both after commit,
+    badges.services.forget_assertion), so a repeat costs no query; another web process may lag
+    by ASSERTION_LOCAL_SECONDS."""
     key = services.assertion_cache_key(uuid)
-    cached = cache.get(key)
+    local = caches["local"]
+    cached = local.get(key)
     if cached is None:
-        obj = get_object_or_404(Assertion.objects.select_related("version"), uuid=uuid)
-        if obj.revoked:
-            cached = (410, services.revoked_document(obj))
-        else:
-            cached = (200, services.assertion_document(obj))
-        cache.set(key, cached, services.ASSERTION_CACHE_SECONDS)
-    status, document = cached
-    return json_response(request, document, status=status)
+        cached = cache.get(key)
+        if cached is None:
+            obj = get_object_or_404(Assertion.objects.select_related("version"), uuid=uuid)
+            if obj.revoked:
+                cached = (410, *serialized(services.revoked_document(obj)))
+            else:
+                cached = (200, *serialized(services.assertion_document(obj)))
+            cache.set(key, cached, services.ASSERTION_CACHE_SECONDS)
+        local.set(key, cached, services.ASSERTION_LOCAL_SECONDS)
+    status, body, etag = cached
+    return body_response(request, body, etag, status=status)
 
 
 @require_GET

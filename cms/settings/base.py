@@ -198,6 +198,12 @@ if REDIS_URL:
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Each process's own memory, for the few documents read at every request (hosted assertions)
+# and kept there a few seconds only (badges.services.ASSERTION_LOCAL_SECONDS).
+CACHES["local"] = {
+    "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+    "LOCATION": "entrepairs-local",
+}
 
 # --- Celery -----------------------------------------------------
 # No broker configured: tasks run eagerly in the calling process (the embedded default).

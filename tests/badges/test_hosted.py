@@ -119,3 +119,22 @@ def test_the_assertion_json_is_served_from_cache_until_revoked(
     with django_capture_on_commit_callbacks(execute=True):
         revoke_assertion(assertion=assertion, reason="Doublon", by=None)
     assert get(client, assertion.public_url).status_code == 410
+
+
+def test_a_revocation_in_another_process_reaches_this_one_within_seconds(client, assertion):
+    """Another web process revoked it (the shared cache cleared, this process's copy not):
+    this process answers from its copy at most ASSERTION_LOCAL_SECONDS, then 410."""
+    import time_machine
+    from django.core.cache import cache
+    from django.utils import timezone
+
+    from badges.models import Assertion
+    from badges.services import ASSERTION_LOCAL_SECONDS, assertion_cache_key
+
+    with time_machine.travel(timezone.now(), tick=False) as clock:
+        assert get(client, assertion.public_url).status_code == 200
+        Assertion.objects.filter(pk=assertion.pk).update(revoked=True, revocation_reason="X")
+        cache.delete(assertion_cache_key(assertion.uuid))  # what the other process did
+        assert get(client, assertion.public_url).status_code == 200
+        clock.shift(ASSERTION_LOCAL_SECONDS + 1)
+        assert get(client, assertion.public_url).status_code == 410

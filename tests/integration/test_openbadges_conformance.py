@@ -15,11 +15,10 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from django.core.cache import cache
 from django.utils import timezone
 
 from badges.models import Assertion, Issuer, new_salt
-from badges.services import assertion_cache_key, award_badge, revoke_assertion
+from badges.services import award_badge, drop_cached_assertion, revoke_assertion
 from tests.badges.conftest import make_badge_class
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -174,7 +173,7 @@ def test_a_tampered_recipient_is_invalid(issuer, validate):
     Assertion.objects.filter(pk=assertion.pk).update(salt=new_salt())
     # The hosted document is cached until a service changes the assertion; this tampering goes
     # around the services, so drop the cached copy as a change of the row would.
-    cache.delete(assertion_cache_key(assertion.uuid))
+    drop_cached_assertion(assertion.uuid)
     report = validate(assertion.public_url)
     assert_invalid(report)
     assert any("did not match" in error for error in errors(report)), messages(report)
