@@ -161,7 +161,7 @@ def write(rows, backend):
         f"`.venv/bin/python bench/pix_import.py{flag}` on {backend.version()}, {machine()}. "
         "Each import runs in a fresh process as the Celery job does (validate every line, "
         "then write in one transaction); peak memory is that "
-        "process's VmHWM (Django and the app loaded ≈ 100 MiB of it).",
+        "process's VmHWM, Django and the app included: compare the two file sizes.",
         "",
         "| file | run | status | lines/s | wall | peak RSS |",
         "|---|---|---|---:|---:|---:|",
