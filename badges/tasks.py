@@ -128,6 +128,20 @@ def award_bulk_chunk(self, bulk_id, index, version_id):
 
 
 @shared_task(
+    name="badges.tasks.email_unsent_awards",
+    ignore_result=True,
+    time_limit=900,
+    soft_time_limit=840,
+)
+def email_unsent_awards():
+    """Run by beat: email the recent awards whose email task was lost, a chunk per task."""
+    ids = services.unsent_award_emails()
+    for start in range(0, len(ids), 100):
+        send_badge_emails.delay(ids[start : start + 100])
+    return len(ids)
+
+
+@shared_task(
     name="badges.tasks.award_pix_plus_edu_badges",
     autoretry_for=(OSError,),
     retry_backoff=True,

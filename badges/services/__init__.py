@@ -415,6 +415,27 @@ def send_award_emails(*, assertion_ids):
     return len(sent)
 
 
+# An award whose email task was lost is emailed by beat after this delay (the task normally runs
+# within seconds), and only while the award is recent: an old badge is not announced late.
+UNSENT_EMAIL_AFTER = timedelta(minutes=15)
+UNSENT_EMAIL_WITHIN = timedelta(days=7)
+
+
+def unsent_award_emails(*, limit=1000):
+    """Ids of recent, valid awards whose email was never sent (its task was lost)."""
+    now = timezone.now()
+    return list(
+        Assertion.objects.filter(
+            revoked=False,
+            emailed_at__isnull=True,
+            created_at__lt=now - UNSENT_EMAIL_AFTER,
+            created_at__gt=now - UNSENT_EMAIL_WITHIN,
+        )
+        .order_by("pk")
+        .values_list("pk", flat=True)[:limit]
+    )
+
+
 # How long a hosted assertion's response is cached: in the shared cache (only revocation changes
 # it, and clears it), and in each web process's memory in front of it, a few seconds only: a
 # revocation reaches every process within ASSERTION_LOCAL_SECONDS (the response itself tells

@@ -243,6 +243,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "badges.tasks.award_missing_completion_badges",
         "schedule": crontab(minute="7,37"),
     },
+    # Award emails whose task was lost (broker down when the award committed).
+    "email-unsent-awards": {
+        "task": "badges.tasks.email_unsent_awards",
+        "schedule": crontab(minute="22,52"),
+    },
 }
 # The indicator dashboards' snapshots (badges/indicators/models.py): the defaults warmed and the
 # stale ones read lately refreshed, every ten minutes.

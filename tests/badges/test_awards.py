@@ -153,3 +153,30 @@ def test_beat_awards_what_a_lost_task_did_not(issuer):
     assert Assertion.objects.get(badge_class=badge_class).recipient == completion.user
     assert completions_missing_badges() == []
     assert Completion.objects.count() == 2
+
+
+def test_beat_emails_the_recent_awards_whose_email_task_was_lost(issuer, mailoutbox):
+    """The email task was lost (broker down at commit): beat sends it, once, if the award is
+    recent and valid; one awarded a minute ago is left to its own task."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from badges.tasks import email_unsent_awards
+
+    badge = make_badge_class(issuer)
+    lost, recent, revoked, old = (
+        award_badge(badge_class=badge, email=f"{name}@ac-poitiers.fr", source="manual")[0]
+        for name in ("perdu", "recent", "revoque", "ancien")
+    )
+    now = timezone.now()
+    Assertion.objects.filter(pk__in=[lost.pk, revoked.pk]).update(
+        created_at=now - timedelta(minutes=20)
+    )
+    Assertion.objects.filter(pk=old.pk).update(created_at=now - timedelta(days=30))
+    Assertion.objects.filter(pk=revoked.pk).update(revoked=True)
+    mailoutbox.clear()
+    assert email_unsent_awards() == 1
+    assert [m.to for m in mailoutbox] == [["perdu@ac-poitiers.fr"]]
+    assert email_unsent_awards() == 0
+    assert len(mailoutbox) == 1
