@@ -92,7 +92,7 @@ EN = {
     "Heures de formation au numérique par enseignant": "Hours of digital-skills training per teacher",
     "Indicateurs de formation au numérique": "Digital-skills training indicators",
     "Du %(start)s au %(end)s, comparé à la même période un an plus tôt (du %(pstart)s au %(pend)s).": "From %(start)s to %(end)s, compared with the same period a year earlier (from %(pstart)s to %(pend)s).",
-    "Toute case qui compte moins de 5 personnes affiche « < 5 » (secret statistique).": "Any cell counting fewer than 5 people shows “< 5” (statistical secrecy).",
+    "Toute case qui compte moins de 5 personnes affiche « < 5 » (secret statistique) ; dans une colonne qui n'en a qu'une, le plus petit autre effectif affiche « s », pour qu'aucune ne se déduise du total.": "Any cell counting fewer than 5 people reads “< 5” (statistical secrecy); in a column with only one such cell, the smallest other count reads “s”, so that none can be worked out from the total.",
     "Filtres": "Filters",
     "Certains filtres ne sont pas valables : aucun chiffre n'est affiché.": "Some filters are not valid: no figure is shown.",
     "Réinitialiser": "Reset",

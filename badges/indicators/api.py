@@ -13,7 +13,7 @@ from ninja import NinjaAPI, Query, Schema
 from ninja.security import HttpBearer
 
 from .filters import IndicatorFilterSet
-from .report import MASK, SECRECY_THRESHOLD, report_from_data
+from .report import MASK, SECONDARY_MASK, SECRECY_THRESHOLD, report_from_data
 from .scope import reader_scope
 from .snapshots import read_figures
 from .tokens import authenticate_api_token
@@ -34,7 +34,9 @@ api = NinjaAPI(
     version="1",
     description=(
         "Indicators of digital-skills training (issue 7), read-only. Counts of 1 to 4 people "
-        f'read "{MASK}" (statistical secrecy). Filters are those of /indicateurs/.'
+        f'read "{MASK}" (statistical secrecy); in a column with a single such cell, the smallest '
+        f'other count reads "{SECONDARY_MASK}", so that none is recovered by subtraction. '
+        "Filters are those of /indicateurs/."
     ),
     urls_namespace="indicators_api",
     auth=TokenAuth(),

@@ -2,11 +2,12 @@
 
 The page, the CSV / XLSX exports (and any other reader) use the same Report, so the secrecy rule
 holds everywhere: a cell that counts between 1 and 4 people reads "< 5", and so does any mean,
-median or rate computed over fewer than 5 people (a mean of one person is their score).
+median or rate computed over fewer than 5 people (a mean of one person is their score); a column
+with a single such cell has a second one masked, so that no subtraction recovers it.
 Counts of workshops and sessions are not people and are shown as they are.
 """
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 
 from django.utils import timezone
@@ -21,6 +22,9 @@ from .queries import HOUR_BRACKETS
 
 SECRECY_THRESHOLD = 5
 MASK = "< 5"
+# A count masked only so that a "< 5" beside it cannot be worked out from a total (secret
+# statistique secondaire, "s" as INSEE writes it): it may be 5 or more.
+SECONDARY_MASK = "s"
 
 
 @dataclass(frozen=True)
@@ -30,11 +34,17 @@ class Cell:
     value: object = None
     masked: bool = False
     kind: str = "int"  # int, dec, pct, text
+    counts_people: bool = False  # subject to the secrecy rule (and to secondary masking)
+    secondary: bool = False  # masked to protect another cell, not because it is below 5
+
+    @property
+    def mask(self):
+        return SECONDARY_MASK if self.secondary else MASK
 
     @property
     def text(self):
         if self.masked:
-            return MASK
+            return self.mask
         if self.value is None:
             return "—" if self.kind != "text" else ""
         if self.kind == "text":
@@ -47,9 +57,9 @@ class Cell:
 
     @property
     def export(self):
-        """For a spreadsheet: the number itself, "< 5" when masked."""
+        """For a spreadsheet: the number itself, "< 5" (or "s") when masked."""
         if self.masked:
-            return MASK
+            return self.mask
         if self.kind == "text":
             return str(self.value) if self.value is not None else ""
         if self.value is None:
@@ -76,7 +86,7 @@ def count(value):
 
 def people(value):
     value = value or 0
-    return Cell(value, masked=0 < value < SECRECY_THRESHOLD)
+    return Cell(value, masked=0 < value < SECRECY_THRESHOLD, counts_people=True)
 
 
 def over(value, population, kind="dec"):
@@ -520,7 +530,29 @@ def report_from_data(data, period, *, generated_at, stale=False):
         generated_at=generated_at,
         stale=stale,
     )
+    for table in report.tables:
+        mask_complements(table)
     return report
+
+
+def mask_complements(table):
+    """Secondary masking: a column of people counts with exactly one "< 5" cell would give it
+    away by difference with the column's total (shown as a key figure or by adding up); the
+    smallest other non-zero count of that column is masked too."""
+    for column in range(1, len(table.columns)):
+        cells = [
+            (index, row[column])
+            for index, row in enumerate(table.rows)
+            if column < len(row) and row[column].counts_people
+        ]
+        if sum(cell.masked for _index, cell in cells) != 1:
+            continue
+        shown = [(cell.value, index) for index, cell in cells if not cell.masked and cell.value]
+        if shown:
+            _value, index = min(shown)
+            table.rows[index][column] = replace(
+                table.rows[index][column], masked=True, secondary=True
+            )
 
 
 def build_report(criteria, *, now=None):

@@ -233,8 +233,9 @@ def test_badges(world):
     assert got["Open Badges délivrés"][0] == "8"  # 5 + W1 + 2 trainers, revoked excluded
     assert got["Titulaires différents"][0] == "8"
     assert got["Formateurs reconnus"][0] == "< 5"
+    # The trainers' "< 5" would be 8 − 6: the participants' 6 is masked too ("s").
     assert rows(report, "badges-par-badge") == [
-        ["Participant", "DANE de l'académie de Poitiers", "6", "0", "6"],
+        ["Participant", "DANE de l'académie de Poitiers", "s", "0", "s"],
         ["Formateur", "DANE de l'académie de Poitiers", "< 5", "0", "< 5"],
     ]
 
@@ -249,7 +250,8 @@ def test_hours_per_teacher(world):
     assert got["Heures médianes par enseignant formé"][0] == "3,0"
     assert got["Part des enseignants ayant suivi au moins 18 h"][0] == "0,0 %"
     monthly = {row[0]: row[1:] for row in rows(report, "heures-par-mois")}
-    assert monthly["octobre 2026"] == ["15,0", "< 5", "5", "< 5"]  # A1…A5 3 h; A1 a year earlier
+    # A1…A5 3 h; A1 a year earlier. Their 5 is masked ("s"): January's "< 5" would be 7 − 5.
+    assert monthly["octobre 2026"] == ["15,0", "< 5", "s", "< 5"]
     assert monthly["janvier 2027"] == ["< 5", "—", "< 5", "0"]  # three people: hours hidden too
     assert rows(report, "heures-repartition") == [
         ["de 0 h à moins de 3 h", "0", "0"],
@@ -373,7 +375,7 @@ def test_xlsx_export_has_every_table(world, client):
     assert [c.value for c in sheet[5]] == [
         "Formateur", "DANE de l'académie de Poitiers", "< 5", 0, "< 5"
     ]  # fmt: skip
-    assert sheet[4][2].value == 6
+    assert sheet[4][2].value == "s"  # masked so that the "< 5" below is not 8 − 6
 
 
 # --- Snapshots ----------------------------------------------------------------------------------
@@ -467,3 +469,24 @@ def test_dashboard_from_its_snapshot_costs_a_few_queries(world, client):
     with CaptureQueriesContext(connection) as served:
         client.get(URL, {"degree": "2"})
     assert len(served.captured_queries) <= len(live.captured_queries) - 15
+
+
+def test_a_lone_small_count_in_a_column_masks_the_next_smallest():
+    from badges.indicators.report import Table, count, mask_complements, people, text
+
+    table = Table(slug="t", title="t", columns=["Ligne", "Personnes", "Séances"])
+    table.rows = [
+        [text("a"), people(12), count(3)],
+        [text("b"), people(7), count(2)],
+        [text("c"), people(2), count(1)],
+        [text("d"), people(0), count(0)],
+    ]
+    mask_complements(table)
+    assert [[cell.text for cell in row[1:]] for row in table.rows] == [
+        ["12", "3"],
+        ["s", "2"],  # the smallest other count of people; sessions are not people
+        ["< 5", "1"],
+        ["0", "0"],
+    ]
+    mask_complements(table)  # two masked cells now: nothing more to hide
+    assert [row[1].text for row in table.rows] == ["12", "s", "< 5", "0"]
