@@ -3,7 +3,11 @@
 import smtplib
 
 from celery import shared_task
+from django.conf import settings
+from django.core.mail import EmailMessage
 from django.db import OperationalError
+from django.template.loader import render_to_string
+from django.utils import translation
 
 from . import services
 from .services import bulk as bulk_awards
@@ -155,6 +159,44 @@ def award_pix_plus_edu_badges(certification_id):
     from .services.pix import award_pix_plus_edu_badges as award
 
     return [a.pk for a in award(certification_id=certification_id)]
+
+
+@shared_task(
+    name="badges.tasks.notify_pix_review",
+    autoretry_for=(OSError, smtplib.SMTPException),
+    retry_backoff=True,
+    max_retries=5,
+    ignore_result=True,
+    time_limit=60,
+    soft_time_limit=50,
+)
+def notify_pix_review(certification_id, status):
+    """Tell the holder that staff verified or refused their declaration (with the reason).
+
+    `status` is the review being told: a certification reviewed again since is not told twice.
+    """
+    from .models import PixCertification
+
+    certification = (
+        PixCertification.objects.select_related("user")
+        .filter(pk=certification_id, status=status)
+        .first()
+    )
+    if certification is None:
+        return False
+    with translation.override(settings.LANGUAGE_CODE):
+        context = {"certification": certification, "site_url": settings.SITE_URL.rstrip("/")}
+        subject = " ".join(
+            render_to_string("badges/email/pix_reviewed_subject.txt", context).split()
+        )
+        body = render_to_string("badges/email/pix_reviewed.txt", context)
+    EmailMessage(
+        subject=f"[Entrepairs] {subject}",
+        body=body,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[certification.user.email],
+    ).send()
+    return True
 
 
 @shared_task(

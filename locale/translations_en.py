@@ -1266,4 +1266,9 @@ EN = {
     "Saisir une certification PIX": "Enter a PIX certification",
     "Pour une personne de votre territoire, d'après son certificat : elle est enregistrée comme vérifiée.": "For a person of your territory, from their certificate: it is recorded as verified.",
     "Saisir une certification": "Enter a certification",
+    "Votre certification PIX du %(date)s (code %(code)s) a été vérifiée par l'académie : elle compte désormais dans votre parcours.": "Your PIX certification of %(date)s (code %(code)s) was verified by the académie: it now counts in your record.",
+    "Votre déclaration de certification PIX du %(date)s (code %(code)s) n'a pas été validée par l'académie.": "Your declared PIX certification of %(date)s (code %(code)s) was not accepted by the académie.",
+    "Vous pouvez la supprimer et la déclarer de nouveau, corrigée, avec votre attestation.": "You may delete it and declare it again, corrected, with your certificate.",
+    "Votre certification PIX est vérifiée": "Your PIX certification is verified",
+    "Votre certification PIX n'a pas été validée": "Your PIX certification was not accepted",
 }

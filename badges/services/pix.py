@@ -312,6 +312,7 @@ def verify_certifications(*, certifications, by):
         for certification in locked:
             log(certification, AuditAction.VERIFY_PIX, user=by)
             queue_pix_plus_edu_badges(certification)
+            _tell_holder(certification)
     return len(locked)
 
 
@@ -324,6 +325,7 @@ def reject_certifications(*, certifications, reason, by):
         locked = _review(certifications, status=PixStatus.REJECTED, reason=reason[:255], by=by)
         for certification in locked:
             log(certification, AuditAction.REJECT_PIX, user=by, data={"reason": reason})
+            _tell_holder(certification)
         if locked:
             from . import revoke_assertions
 
@@ -338,6 +340,17 @@ def reject_certifications(*, certifications, reason, by):
                 by=by,
             )
     return len(locked)
+
+
+def _tell_holder(certification):
+    """The teacher who declared it hears of the review (imports and staff entries are not
+    declarations: nobody waits for them)."""
+    if certification.source != PixSource.SELF:
+        return
+    from ..tasks import notify_pix_review
+
+    pk, status = certification.pk, certification.status
+    transaction.on_commit(lambda: notify_pix_review.delay(pk, status), robust=True)
 
 
 def queue_pix_plus_edu_badges(certification):

@@ -426,3 +426,24 @@ def test_staff_record_a_certificate_for_a_person_of_their_territory(client, hold
     assert certification.recorded_by == coordinator
     client.force_login(holder)
     assert client.get(url).status_code == 403
+
+
+def test_the_holder_hears_of_the_review_imports_stay_silent(
+    holder, coordinator, mailoutbox, django_capture_on_commit_callbacks
+):
+    verified = pix.declare_certification(user=holder, data=data())
+    refused = pix.declare_certification(user=holder, data=data())
+    with django_capture_on_commit_callbacks(execute=True):
+        pix.verify_certifications(certifications=[verified], by=coordinator)
+        pix.reject_certifications(
+            certifications=[refused], reason="Code introuvable sur pix.fr", by=coordinator
+        )
+    assert [m.to for m in mailoutbox] == [[holder.email], [holder.email]]
+    assert "vérifiée" in mailoutbox[0].subject
+    assert "n'a pas été validée" in mailoutbox[1].subject
+    assert "Code introuvable sur pix.fr" in mailoutbox[1].body
+    mailoutbox.clear()
+    entered = pix.declare_certification(user=holder, data=data(), by=coordinator)
+    with django_capture_on_commit_callbacks(execute=True):
+        pix.reject_certifications(certifications=[entered], reason="Erreur", by=coordinator)
+    assert mailoutbox == []  # staff entries (and imports) are nobody's pending declaration
