@@ -137,10 +137,18 @@ WHAT_TO_SEE = [
     ("formateur", "/mes-seances/ : présences à relever, listes d'attente, feuilles d'émargement"),
     ("coordination", "/mes-seances/ : séances à risque ; /admin/envois/ : un courriel en échec"),
 ]
-# PIX: (person, code, score, level of every competence, Pix+ Édu (scope, automated, jury) or None,
-# what happens to it). The demo teacher's is verified and earns the Pix+ Édu badge.
+# PIX: (person, code, score, levels (one for all, or the 16 of the CRCN in order), Pix+ Édu (scope,
+# automated, jury) or None, what happens to it). The demo teacher's is verified and earns the
+# Pix+ Édu badge.
 PIX_DEMO = [
-    ("enseignant", "P-2BC4DF6G", 530, 4, ("2d", 2, 2), "verified"),
+    (
+        "enseignant",
+        "P-2BC4DF6G",
+        495,
+        (5, 4, 4, 5, 4, 3, 4, 5, 4, 3, 2, 3, 4, 3, 4, 4),
+        ("2d", 2, 2),
+        "verified",
+    ),
     ("collegue001", "P-3HJK7MPQ", 400, 3, None, "declared"),
     ("collegue002", "P-4RTV8WXY", 650, 5, ("2d", 3, None), "declared"),
     ("collegue003", "P-6CDF9GHJ", 270, 2, None, "declared"),
@@ -801,7 +809,9 @@ class Command(BaseCommand):
                 taken_on=taken_on,
                 score=score,
                 max_level=pix.max_level_on(taken_on),
-                levels=dict.fromkeys(CRCN_CODES, level),
+                levels=dict(zip(CRCN_CODES, level, strict=True))
+                if isinstance(level, tuple)
+                else dict.fromkeys(CRCN_CODES, level),
                 verification_code=code,
                 pix_plus_edu=pix.PixPlusEdu(*edu, jury_on=taken_on if edu[2] else None)
                 if edu
