@@ -6,7 +6,6 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from dsfr.forms import DsfrBaseForm
 
-from cotraining.constants import Framework
 from cotraining.models import Competence, User
 
 from .constants import (
@@ -265,9 +264,7 @@ class PixCertificationForm(DsfrBaseForm):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.user = user
-        names = dict(
-            Competence.objects.filter(framework=Framework.CRCN).values_list("code", "name")
-        )
+        names = Competence.objects.crcn_names()
         for code in CRCN_CODES:
             self.fields[level_field(code)] = forms.IntegerField(
                 label=f"{code} {names.get(code, '')}".strip(),

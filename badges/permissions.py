@@ -132,12 +132,12 @@ def reviewable_certifications(user):
     return PixCertification.objects.filter(_reviewed_territory(user)).exclude(user=user)
 
 
-def headed_certifications(user):
-    """Certifications of the staff of the schools this person heads (read only)."""
+def _headed(user):
+    """Q over the certifications of the staff of the schools this person heads (read only)."""
     headed = RoleAssignment.objects.filter(
         user=user, role=Role.SCHOOL_HEAD, establishment__isnull=False
     ).values("establishment")
-    return PixCertification.objects.filter(user__establishment__in=headed)
+    return Q(user__establishment__in=headed)
 
 
 def visible_certifications(user):
@@ -151,9 +151,7 @@ def visible_certifications(user):
         if user.has_perm("badges.verify_pixcertification")
         else Q(pk__in=[])
     )
-    return PixCertification.objects.filter(
-        Q(user=user) | reviewed | Q(pk__in=headed_certifications(user).values("pk"))
-    )
+    return PixCertification.objects.filter(Q(user=user) | reviewed | _headed(user))
 
 
 def can_review_pix(user):

@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.formats import date_format, number_format
 from django.utils.translation import gettext_lazy as _
 
-from cotraining.constants import Framework, Modality, TrainingPlan
+from cotraining.constants import Modality, TrainingPlan
 from cotraining.models import Competence
 
 from ..constants import CRCN_CODES, PIX_TOP_LEVEL, PixPlusEduLevel, PixPlusEduScope
@@ -514,9 +514,7 @@ def _hours(data, period):
 
 def report_from_data(data, period, *, generated_at, stale=False):
     """The report of raw figures (queries' output made JSON-ready, live or from a snapshot)."""
-    competence_names = dict(
-        Competence.objects.filter(framework=Framework.CRCN).values_list("code", "name")
-    )
+    competence_names = Competence.objects.crcn_names()
     report = Report(
         groups=[
             _training(data["training"], period),

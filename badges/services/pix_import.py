@@ -68,7 +68,6 @@ def _fold(text):
 
 _EDU_SCOPES = {
     **{_fold(v): v for v in PixPlusEduScope.values},
-    **{_fold(str(label)): value for value, label in PixPlusEduScope.choices},
     "1erdegre": "1d",
     "premierdegre": "1d",
     "1": "1d",

@@ -29,7 +29,6 @@ from ..forms import (
 )
 from ..models import PixCertification
 from ..services import pix, pix_import
-from ..templatetags.pix_tags import crcn_names
 
 REVIEW_PER_PAGE = 50
 
@@ -45,11 +44,7 @@ def my_certifications(request):
     return render(
         request,
         "badges/pix/my_certifications.html",
-        {
-            "certifications": certifications,
-            "current": current,
-            "competence_names": crcn_names(),
-        },
+        {"certifications": certifications, "current": current},
     )
 
 

@@ -120,6 +120,12 @@ class Discipline(models.Model):
         return self.name
 
 
+class CompetenceQuerySet(models.QuerySet):
+    def crcn_names(self):
+        """{"1.1": "Mener une recherche et une veille d'information", …}: the 16 CRCN names."""
+        return dict(self.filter(framework=Framework.CRCN).values_list("code", "name"))
+
+
 class Competence(models.Model):
     """A competence of the CRCN (1.1 … 5.2, what PIX certifies) or a Pix+ Édu scope.
 
@@ -130,6 +136,8 @@ class Competence(models.Model):
     code = models.CharField(_("code"), max_length=10)
     domain = models.CharField(_("domaine"), max_length=100)
     name = models.CharField(_("nom"), max_length=150)
+
+    objects = CompetenceQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("compétence")
