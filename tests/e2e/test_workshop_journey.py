@@ -81,6 +81,9 @@ def create_workshop_draft(page, live_server, section):
     open_add_workshop_form(page, live_server, section)
     page.locator("#id_title").fill(TITLE)
     page.locator("#id_summary").fill(SUMMARY)
+    # Wagtail fills the slug from the title in the browser once the title loses focus: saving
+    # before that is refused ("erreurs de validation"), as a hurried CI run once did.
+    expect(page.locator("#id_slug")).not_to_have_value("")
     page.locator("#id_theme").select_option(label=THEME)
     page.locator("#id_modality").select_option(label="Présentiel")
     page.locator("#id_disciplines").select_option(label="Mathématiques")
