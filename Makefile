@@ -37,6 +37,8 @@ locale/en/LC_MESSAGES/django.mo: locale/en/LC_MESSAGES/django.po $(VENV)/.instal
 
 messages-compile: locale/en/LC_MESSAGES/django.mo
 
+# The one public origin of every link, email and badge id (cotraining/origin.py).
+run: export SITE_URL ?= http://127.0.0.1:$(PORT)
 run: venv messages-compile ## Install, migrate, load the demo and serve on 127.0.0.1:$(PORT)
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo

@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cotraining.models import Academie, Competence, WorkshopPage
+from cotraining.origin import public_url
 
 from .constants import (
     CRCN_CODES,
@@ -38,7 +39,7 @@ from .validators import validate_attestation_pdf, validate_badge_image
 
 def site_url(path):
     """Absolute URL on the site's public origin: Open Badges ids must never change."""
-    return settings.SITE_URL.rstrip("/") + path
+    return public_url(path)
 
 
 class Issuer(models.Model):

@@ -9,6 +9,8 @@ from django.db import OperationalError
 from django.template.loader import render_to_string
 from django.utils import translation
 
+from cotraining.origin import public_url
+
 from . import services
 from .services import bulk as bulk_awards
 
@@ -185,7 +187,7 @@ def notify_pix_review(certification_id, status):
     if certification is None:
         return False
     with translation.override(settings.LANGUAGE_CODE):
-        context = {"certification": certification, "site_url": settings.SITE_URL.rstrip("/")}
+        context = {"certification": certification, "site_url": public_url()}
         subject = " ".join(
             render_to_string("badges/email/pix_reviewed_subject.txt", context).split()
         )

@@ -13,6 +13,7 @@ from wagtail.models import Page
 from cotraining.constants import Role
 from cotraining.exceptions import ServiceError
 from cotraining.models import WorkshopPage
+from cotraining.origin import public_url
 
 from . import tasks
 from .models import ContentReport, ResourcePage, RetexPage
@@ -165,4 +166,4 @@ def _report_admin_url(report):
         path = reverse("contentreport:edit", args=[report.pk])
     except NoReverseMatch:  # the admin viewset is not registered (e.g. a stripped-down site)
         return ""
-    return settings.WAGTAILADMIN_BASE_URL.rstrip("/") + path
+    return public_url(path)

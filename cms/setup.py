@@ -6,6 +6,8 @@ registry or the live one.
 
 from django.apps import apps as live_apps
 
+from cotraining.origin import public_host_and_port
+
 
 def ensure_site(apps=live_apps):
     ContentType = apps.get_model("contenttypes.ContentType")
@@ -52,11 +54,14 @@ def ensure_site(apps=live_apps):
         )
         root.numchild = siblings + 1
         root.save(update_fields=["numchild"])
+    # Pages' full URLs (Wagtail's moderation emails, content reports) use the Site: it follows
+    # the public origin.
+    hostname, port = public_host_and_port()
     Site.objects.update_or_create(
         is_default_site=True,
         defaults={
-            "hostname": "localhost",
-            "port": 80,
+            "hostname": hostname,
+            "port": port,
             "root_page_id": home.pk,
             "site_name": "Entrepairs",
         },

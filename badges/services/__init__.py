@@ -352,7 +352,7 @@ def award_message(assertion):
         context = {
             "assertion": assertion,
             "badge": assertion.badge_class,
-            "site_url": settings.SITE_URL.rstrip("/"),
+            "site_url": site_url(""),
         }
         subject = " ".join(render_to_string("badges/email/awarded_subject.txt", context).split())
         body = render_to_string("badges/email/awarded.txt", context)

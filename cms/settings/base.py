@@ -264,10 +264,12 @@ INDICATORS_SNAPSHOT_KEEP_DAYS = env.int("INDICATORS_SNAPSHOT_KEEP_DAYS", default
 
 # --- Wagtail ----------------------------------------------------
 WAGTAIL_SITE_NAME = "Entrepairs"
-WAGTAILADMIN_BASE_URL = env("WAGTAILADMIN_BASE_URL", default="http://127.0.0.1:8000")
-# The public origin of the site: Open Badges ids (issuer, badge, assertion URLs) are built on it
-# and must never change once badges are awarded.
-SITE_URL = env("SITE_URL", default=WAGTAILADMIN_BASE_URL)
+# The one public origin of the site (`make run` sets it from PORT): every absolute link — emails,
+# Wagtail's moderation emails, Open Badges ids (issuer, badge, assertion URLs), baked images, QR
+# codes — is built on it (cotraining/origin.py), never on a request. It must never change once
+# badges are awarded. WAGTAILADMIN_BASE_URL is read as a fallback for older configurations.
+SITE_URL = env("SITE_URL", default=env("WAGTAILADMIN_BASE_URL", default="http://127.0.0.1:8000"))
+WAGTAILADMIN_BASE_URL = SITE_URL
 WAGTAIL_I18N_ENABLED = False
 WAGTAIL_CONTENT_LANGUAGES = [("fr", "Français")]
 # French stemming and accent folding on PostgreSQL and SQLite alike (see cms/search_backends.py).

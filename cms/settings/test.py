@@ -11,8 +11,8 @@ SECRET_KEY = "test-only-key"  # noqa: S105
 _backend = env("EMAIL_BACKEND", default="django.core.mail.backends.locmem.EmailBackend")
 MAILERS = {"default": {"BACKEND": _backend, "OPTIONS": {}}} if "smtp" not in _backend else MAILERS
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-WAGTAILADMIN_BASE_URL = "http://testserver"
 SITE_URL = "http://testserver"
+WAGTAILADMIN_BASE_URL = SITE_URL
 ALLOWED_HOSTS = ["*"]
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},

@@ -24,6 +24,7 @@ from ..constants import (
     SessionStatus,
 )
 from ..models import Enrollment, Notification
+from ..origin import public_url
 
 logger = logging.getLogger(__name__)
 
@@ -102,7 +103,7 @@ def build_message(notification) -> EmailMessage:
         "workshop": session.workshop,
         "recipient": notification.recipient,
         "person": enrollment.user,
-        "site_url": settings.WAGTAILADMIN_BASE_URL.rstrip("/"),
+        "site_url": public_url(),
         "show_visio": enrollment.status == EnrollmentStatus.CONFIRMED,
     }
     template = f"cotraining/email/{notification.kind}"

@@ -23,6 +23,7 @@ from ..constants import ACTIVE_ENROLLMENT_STATUSES, EnrollmentMode, EnrollmentSt
 from ..documents import certificate_pdf, convocation_pdf
 from ..exceptions import ServiceError
 from ..models import CalendarFeed, Completion, Enrollment, Session
+from ..origin import public_url
 from ..permissions import has_role
 
 
@@ -126,9 +127,7 @@ def my_journey(request):
             "total_hours": sum(hours_by_year.values(), Decimal(0)),
             "feed": feed,
             "feed_url": feed
-            and request.build_absolute_uri(
-                reverse("cotraining:calendar_feed", kwargs={"token": feed.token})
-            ),
+            and public_url(reverse("cotraining:calendar_feed", kwargs={"token": feed.token})),
             "active_statuses": ACTIVE_ENROLLMENT_STATUSES,
             "now": now,
             "is_teacher": has_role(user, Role.TEACHER),

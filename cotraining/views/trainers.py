@@ -25,6 +25,7 @@ from ..constants import Attendance, EnrollmentStatus, SessionStatus
 from ..documents import attendance_sheet_pdf
 from ..exceptions import ServiceError
 from ..models import WorkshopPage
+from ..origin import public_url
 from ..permissions import coordinated_academies, managed_sessions
 
 # A session is "at risk" when it starts within this many days and is less than half full.
@@ -253,9 +254,7 @@ def participants_csv(request, pk):
 def _checkin_context(request, session):
     now = timezone.now()
     code = services.checkin_code(session=session, now=now)
-    link = request.build_absolute_uri(
-        reverse("cotraining:check_in") + f"?seance={session.pk}&code={code}"
-    )
+    link = public_url(reverse("cotraining:check_in") + f"?seance={session.pk}&code={code}")
     return {
         "session": session,
         "code": code,

@@ -621,6 +621,21 @@ def test_the_checkin_screen_shows_the_current_code_and_a_qr_code(client, session
     assert "hx-get" not in fragment_html
 
 
+def test_the_checkin_link_is_on_the_public_origin_not_the_request_host(
+    client, session, workshop, settings
+):
+    # `PORT=8791 make run` sets SITE_URL: the QR code must not point at the host the trainer
+    # happened to type, nor at port 8000.
+    settings.SITE_URL = "http://127.0.0.1:8791"
+    client.force_login(trainer_of(workshop))
+    with during(session):
+        page = client.get(
+            reverse("cotraining:checkin_screen", args=[session.pk]), HTTP_HOST="internal:8000"
+        )
+    # The link is what the QR code encodes.
+    assert page.context["link"].startswith("http://127.0.0.1:8791/emargement/?seance=")
+
+
 # --- Approvals ------------------------------------------------------------------------------
 
 
