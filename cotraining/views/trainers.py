@@ -5,13 +5,11 @@ workshops they train, a coordinator those of their académie; anything else is a
 """
 
 import csv
-from datetime import timedelta
 
 import segno
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Count, Exists, OuterRef, Q
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -20,36 +18,12 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from .. import services
-from ..constants import Attendance, EnrollmentStatus, SessionStatus
+from .. import agenda, services
+from ..constants import Attendance, EnrollmentStatus
 from ..documents import attendance_sheet_pdf
 from ..exceptions import ServiceError
-from ..models import WorkshopPage
 from ..origin import public_url
 from ..permissions import coordinated_academies, managed_sessions
-
-# A session is "at risk" when it starts within this many days and is less than half full.
-AT_RISK_DAYS = 21
-AT_RISK_FILL = 0.5
-
-
-def _with_counts(sessions):
-    return sessions.annotate(
-        n_confirmed=Count("enrollments", filter=Q(enrollments__status=EnrollmentStatus.CONFIRMED)),
-        n_waitlisted=Count(
-            "enrollments", filter=Q(enrollments__status=EnrollmentStatus.WAITLISTED)
-        ),
-        n_pending=Count(
-            "enrollments", filter=Q(enrollments__status=EnrollmentStatus.PENDING_APPROVAL)
-        ),
-        n_unrecorded=Count(
-            "enrollments",
-            filter=Q(enrollments__status=EnrollmentStatus.CONFIRMED, enrollments__attendance=""),
-        ),
-        has_trainer=Exists(
-            WorkshopPage.trainers.through.objects.filter(workshoppage_id=OuterRef("workshop_id"))
-        ),
-    ).select_related("workshop", "establishment")
 
 
 @login_required
@@ -60,26 +34,12 @@ def my_sessions(request):
     scope = managed_sessions(request.user)
     if not request.user.is_superuser and not scope.exists():
         return render(request, "cotraining/my_sessions.html", {"empty": True}, status=200)
-    sessions = _with_counts(scope)
-    upcoming = list(sessions.filter(end__gt=now).order_by("start")[:200])
-    to_record = list(
-        sessions.filter(end__lte=now, status=SessionStatus.SCHEDULED, n_unrecorded__gt=0).order_by(
-            "-start"
-        )[:100]
-    )
+    sessions = agenda.with_counts(scope)
+    upcoming = agenda.upcoming(sessions, now, limit=200)
+    to_record = agenda.to_record(sessions, now, limit=100)
     recent = list(sessions.filter(end__lte=now).order_by("-start")[:30])
-    for session in upcoming:
-        session.fill = round(100 * session.n_confirmed / session.capacity)
     coordinator = request.user.is_superuser or coordinated_academies(request.user).exists()
-    at_risk = []
-    if coordinator:
-        soon = [s for s in upcoming if s.status == SessionStatus.SCHEDULED]
-        at_risk = [
-            s
-            for s in soon
-            if not s.has_trainer
-            or (s.start <= now + timedelta(days=AT_RISK_DAYS) and s.fill < 100 * AT_RISK_FILL)
-        ]
+    at_risk = agenda.at_risk(upcoming, now) if coordinator else []
     return render(
         request,
         "cotraining/my_sessions.html",
@@ -89,7 +49,7 @@ def my_sessions(request):
             "recent": recent,
             "at_risk": at_risk,
             "coordinator": coordinator,
-            "at_risk_days": AT_RISK_DAYS,
+            "at_risk_days": agenda.AT_RISK_DAYS,
             "now": now,
         },
     )
