@@ -112,4 +112,3 @@ def home_context(request):
         day["reader"] = reader_figures(user)
     context["day"] = day
     return context
-

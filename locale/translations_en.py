@@ -1273,15 +1273,27 @@ EN = {
     "Votre certification PIX n'a pas été validée": "Your PIX certification was not accepted",
     # --- Home page per role (cms/home.py, templates/cms/home_page.html) ---
     "À décider": "To decide",
-    ("%(n)s contenu à relire", "%(n)s contenus à relire"): ("%(n)s item to review", "%(n)s items to review"),
-    ("%(n)s demande d'inscription", "%(n)s demandes d'inscription"): ("%(n)s enrolment request", "%(n)s enrolment requests"),
-    ("%(n)s signalement ouvert", "%(n)s signalements ouverts"): ("%(n)s open report", "%(n)s open reports"),
+    ("%(n)s contenu à relire", "%(n)s contenus à relire"): (
+        "%(n)s item to review",
+        "%(n)s items to review",
+    ),
+    ("%(n)s demande d'inscription", "%(n)s demandes d'inscription"): (
+        "%(n)s enrolment request",
+        "%(n)s enrolment requests",
+    ),
+    ("%(n)s signalement ouvert", "%(n)s signalements ouverts"): (
+        "%(n)s open report",
+        "%(n)s open reports",
+    ),
     "soumis le %(date)s": "submitted on %(date)s",
     "sans formateur": "no trainer",
     "%(fill)s %% des places prises": "%(fill)s%% of seats taken",
     "Aucune séance à risque.": "No session at risk.",
     "Mes séances à animer": "Sessions I run",
-    ("Émargement à compléter pour %(n)s séance.", "Émargement à compléter pour %(n)s séances."): ("Attendance to take for %(n)s session.", "Attendance to take for %(n)s sessions."),
+    ("Émargement à compléter pour %(n)s séance.", "Émargement à compléter pour %(n)s séances."): (
+        "Attendance to take for %(n)s session.",
+        "Attendance to take for %(n)s sessions.",
+    ),
     "%(n)s inscrits sur %(capacity)s": "%(n)s enrolled out of %(capacity)s",
     "Toutes mes séances": "All my sessions",
     "Aucune inscription en cours.": "No current enrolment.",
