@@ -7,6 +7,15 @@ class BadgeKind(models.TextChoices):
     TRAINER = "trainer", _("Formateurs ayant animé une séance")
 
 
+class AwardRights(models.TextChoices):
+    """Who may award a badge by hand (the award page and bulk files); automatic rules
+    (completion, trainers' sessions, Pix+ Édu) award it whatever this says."""
+
+    AUTOMATIC = "automatic", _("Attribution automatique uniquement (personne ne le décerne à la main)")
+    TRAINERS = "trainers", _("Formateurs de l'atelier et coordination de l'académie")
+    COORDINATORS = "coordinators", _("Coordination de l'académie uniquement")
+
+
 class ExpiryRule(models.TextChoices):
     NONE = "none", _("N'expire pas")
     DATE = "date", _("À une date fixe")

@@ -26,6 +26,7 @@ from .constants import (
     PIX_CODE_REGEX,
     PIX_MAX_SCORE,
     PIX_TOP_LEVEL,
+    AwardRights,
     BadgeKind,
     ExpiryRule,
     PixPlusEduLevel,
@@ -135,6 +136,16 @@ class BadgeClass(models.Model):
     pix_plus_edu_level = models.PositiveSmallIntegerField(
         _("Pix+ Édu : niveau minimal"), choices=PixPlusEduLevel.choices, null=True, blank=True
     )
+    award_rights = models.CharField(
+        _("qui peut le décerner à la main"),
+        max_length=12,
+        choices=AwardRights.choices,
+        default=AwardRights.TRAINERS,
+        help_text=_(
+            "Un badge de certification (Pix+ Édu) n'est décerné qu'automatiquement, une fois la "
+            "certification vérifiée."
+        ),
+    )
     expiry_rule = models.CharField(
         _("expiration"), max_length=10, choices=ExpiryRule.choices, default=ExpiryRule.NONE
     )
@@ -163,6 +174,15 @@ class BadgeClass(models.Model):
                 name="badgeclass_pix_plus_edu_complete",
                 violation_error_message=_(
                     "Pour une attribution Pix+ Édu, indiquez le volet et le niveau."
+                ),
+            ),
+            # Its criteria require a verified certification: nobody may award it by hand.
+            models.CheckConstraint(
+                condition=Q(pix_plus_edu_scope="") | Q(award_rights=AwardRights.AUTOMATIC),
+                name="badgeclass_pix_plus_edu_automatic",
+                violation_error_message=_(
+                    "Un badge Pix+ Édu n'est décerné qu'automatiquement : choisissez "
+                    "« Attribution automatique uniquement »."
                 ),
             ),
         ]

@@ -12,6 +12,7 @@ from cotraining.constants import Role
 from cotraining.models import RoleAssignment, WorkshopPage
 from cotraining.permissions import coordinated_academies
 
+from .constants import AwardRights
 from .models import Assertion, BadgeClass, BulkAward, PixCertification, PixImport
 
 
@@ -23,20 +24,22 @@ def trained_academies(user):
 
 
 def awardable_badge_classes(user):
+    """Badges this person may award by hand: never an automatic-only one (a certification badge);
+    a coordinators-only one by the issuer's coordinators; the others by trainers too."""
     if not user.is_authenticated:
         return BadgeClass.objects.none()
     if user.is_superuser:
-        return BadgeClass.objects.all()
+        return BadgeClass.objects.exclude(award_rights=AwardRights.AUTOMATIC)
     trains = WorkshopPage.trainers.through.objects.filter(
         workshoppage_id=OuterRef("workshop_id"), user_id=user.pk
     )
     return BadgeClass.objects.filter(
         Q(issuer__academie__in=coordinated_academies(user))
         | (
-            Q(issuer__academie__in=trained_academies(user))
+            Q(issuer__academie__in=trained_academies(user), award_rights=AwardRights.TRAINERS)
             & (Q(workshop__isnull=True) | Q(Exists(trains)))
         )
-    )
+    ).exclude(award_rights=AwardRights.AUTOMATIC)
 
 
 def revocable_badge_classes(user):

@@ -174,6 +174,7 @@ class BadgeClassViewSet(ScopedViewSet):
         "tags",
         "kind",
         "workshop",
+        "award_rights",
         "pix_plus_edu_scope",
         "pix_plus_edu_level",
         "expiry_rule",

@@ -1306,4 +1306,12 @@ EN = {
     "Dernières ressources": "Latest resources",
     "Aucun pour l'instant.": "None yet.",
     "Aucune pour l'instant.": "None yet.",
+    # --- Award rights per badge class (badges/constants.py AwardRights) ---
+    "Attribution automatique uniquement (personne ne le décerne à la main)": "Automatic only (nobody awards it by hand)",
+    "Formateurs de l'atelier et coordination de l'académie": "The workshop's trainers and the académie's coordination",
+    "Coordination de l'académie uniquement": "The académie's coordination only",
+    "qui peut le décerner à la main": "who may award it by hand",
+    "Un badge de certification (Pix+ Édu) n'est décerné qu'automatiquement, une fois la certification vérifiée.": "A certification badge (Pix+ Édu) is only awarded automatically, once the certification is verified.",
+    "Un badge Pix+ Édu n'est décerné qu'automatiquement : choisissez « Attribution automatique uniquement ».": "A Pix+ Édu badge is only awarded automatically: choose “Automatic only”.",
+    "Le badge « %(badge)s » n'est décerné qu'automatiquement.": "The badge “%(badge)s” is only awarded automatically.",
 }

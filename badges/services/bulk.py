@@ -21,7 +21,7 @@ from wagtail.log_actions import log
 from cotraining.csvio import detect_encoding
 from cotraining.exceptions import ServiceError
 
-from ..constants import AuditAction
+from ..constants import AuditAction, AwardRights
 from ..models import (
     Assertion,
     BadgeClassVersion,
@@ -76,6 +76,17 @@ def evidence_for(*, url="", narrative=""):
     return [evidence] if len(evidence) > 1 else []
 
 
+def refuse_automatic_only(badge_class):
+    """A badge whose criteria an automatic rule checks (a verified certification) is never
+    awarded by hand, whoever asks: the award page and bulk files both stop here."""
+    if badge_class.award_rights == AwardRights.AUTOMATIC:
+        raise ServiceError(
+            "automatic_only",
+            _("Le badge « %(badge)s » n'est décerné qu'automatiquement.")
+            % {"badge": badge_class.name},
+        )
+
+
 def award_manually(*, badge_class, people=(), emails=(), evidence_url="", narrative="", by):
     """Award one badge to chosen people and typed addresses; returns (awarded, already_had).
 
@@ -83,6 +94,7 @@ def award_manually(*, badge_class, people=(), emails=(), evidence_url="", narrat
     as "already had it" rather than a duplicate assertion. Permission is checked by the caller
     against `awardable_badge_classes`.
     """
+    refuse_automatic_only(badge_class)
     recipients = {person.email.strip().lower(): person for person in people}
     typed = {email.strip().lower() for email in emails if email.strip()} - set(recipients)
     if typed:
@@ -249,6 +261,7 @@ def start_bulk_award(*, badge_class, rows, filename, by):
     """Record a validated file and enqueue its awards (after commit: the job must see the row)."""
     from ..tasks import run_bulk_award
 
+    refuse_automatic_only(badge_class)
     with transaction.atomic():
         bulk = BulkAward.objects.create(
             badge_class=badge_class,

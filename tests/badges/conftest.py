@@ -4,6 +4,7 @@ import pytest
 from django.core.files.base import ContentFile
 from PIL import Image
 
+from badges.constants import AwardRights
 from badges.models import BadgeClass, Issuer
 from tests.factories import academie
 
@@ -44,6 +45,8 @@ def make_badge_class(issuer, *, svg=False, **fields):
         criteria_narrative="Présence à l'atelier, relevée par le formateur.",
         **fields,
     )
+    if badge_class.pix_plus_edu_scope:
+        badge_class.award_rights = AwardRights.AUTOMATIC  # as the model requires
     name, content = ("badge.svg", SVG) if svg else ("badge.png", png_bytes())
     badge_class.image.save(name, ContentFile(content), save=False)
     badge_class.save()

@@ -241,3 +241,59 @@ def test_people_findable_for_a_badge(badges):
     findable = set(findable_people(badge))
     assert {colleague, participant} <= findable and stranger not in findable
     assert participant not in set(findable_people(badges["elsewhere"]))
+
+
+# --- Who may award each badge class by hand (issue 13, item 5) ------------------------------
+
+
+def test_a_certification_badge_is_never_awarded_by_hand(client, badges, issuer):
+    """The reproduction: a trainer awarded "Pix+ Édu 2nd degré — Confirmé" to anyone, though
+    its criteria require a verified certification."""
+    from badges.services.bulk import start_bulk_award
+
+    pix_badge = make_badge_class(
+        issuer, name="Pix+ Édu 2nd degré — Confirmé", pix_plus_edu_scope="2d", pix_plus_edu_level=2
+    )
+    coordinator = person(Role.COORDINATOR)
+    admin = UserFactory(is_superuser=True)
+    for who in (badges["trainer"], coordinator, admin):
+        assert pix_badge not in awardable_badge_classes(who)
+    client.force_login(badges["trainer"])
+    response = client.post(
+        reverse("badges:award"), {"badge_class": pix_badge.pk, "emails": "a@b.fr"}
+    )
+    assert response.status_code == 404
+    # The service refuses it whoever calls, by hand or by file.
+    for call in (
+        lambda: award_manually(badge_class=pix_badge, emails=["a@b.fr"], by=admin),
+        lambda: start_bulk_award(badge_class=pix_badge, rows=[], filename="f.csv", by=admin),
+    ):
+        with pytest.raises(ServiceError) as refused:
+            call()
+        assert refused.value.code == "automatic_only"
+    assert not Assertion.objects.exists()
+
+
+def test_a_coordinators_only_badge_is_not_awarded_by_its_workshop_trainers(client, badges):
+    from badges.constants import AwardRights
+
+    trained = badges["trained"]
+    trained.award_rights = AwardRights.COORDINATORS
+    trained.save()
+    assert trained not in awardable_badge_classes(badges["trainer"])
+    assert trained in awardable_badge_classes(person(Role.COORDINATOR))
+    client.force_login(badges["trainer"])
+    response = client.post(reverse("badges:award"), {"badge_class": trained.pk, "emails": "a@b.fr"})
+    assert response.status_code == 404
+    assert not Assertion.objects.exists()
+
+
+def test_a_pix_plus_edu_badge_must_be_automatic_only(issuer):
+    from django.db import IntegrityError, transaction
+
+    from badges.constants import AwardRights
+
+    badge = make_badge_class(issuer, name="Pix+ Édu", pix_plus_edu_scope="2d", pix_plus_edu_level=2)
+    badge.award_rights = AwardRights.TRAINERS
+    with pytest.raises(IntegrityError), transaction.atomic():
+        badge.save()

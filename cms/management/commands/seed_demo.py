@@ -26,7 +26,7 @@ from django.db.models import F
 from django.utils import timezone
 from wagtail.models import Site
 
-from badges.constants import CRCN_CODES, BadgeKind, ExpiryRule
+from badges.constants import CRCN_CODES, AwardRights, BadgeKind, ExpiryRule
 from badges.models import Assertion, BadgeClass, Issuer, PixCertification, site_url
 from badges.services import award_badge, award_completion_badges, pix, revoke_assertion
 from cms.demo_content import COURSES, RESOURCES, RETEX, SESSION_PLANS, WORKSHOPS
@@ -798,6 +798,7 @@ class Command(BaseCommand):
             tags="Pix+ Édu, CRCN-Édu",
             pix_plus_edu_scope="2d",
             pix_plus_edu_level=2,
+            award_rights=AwardRights.AUTOMATIC,
         )
         coordinator = User.objects.get(email=f"coordination@{DEMO_DOMAIN}")
         taken_on = timezone.localdate() - timedelta(days=60)
