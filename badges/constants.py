@@ -11,7 +11,10 @@ class AwardRights(models.TextChoices):
     """Who may award a badge by hand (the award page and bulk files); automatic rules
     (completion, trainers' sessions, Pix+ Édu) award it whatever this says."""
 
-    AUTOMATIC = "automatic", _("Attribution automatique uniquement (personne ne le décerne à la main)")
+    AUTOMATIC = (
+        "automatic",
+        _("Attribution automatique uniquement (personne ne le décerne à la main)"),
+    )
     TRAINERS = "trainers", _("Formateurs de l'atelier et coordination de l'académie")
     COORDINATORS = "coordinators", _("Coordination de l'académie uniquement")
 
