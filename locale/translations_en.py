@@ -1314,4 +1314,7 @@ EN = {
     "Un badge de certification (Pix+ Édu) n'est décerné qu'automatiquement, une fois la certification vérifiée.": "A certification badge (Pix+ Édu) is only awarded automatically, once the certification is verified.",
     "Un badge Pix+ Édu n'est décerné qu'automatiquement : choisissez « Attribution automatique uniquement ».": "A Pix+ Édu badge is only awarded automatically: choose “Automatic only”.",
     "Le badge « %(badge)s » n'est décerné qu'automatiquement.": "The badge “%(badge)s” is only awarded automatically.",
+    # --- Main menu (templates/base.html) ---
+    "Gérer": "Manage",
+    "Mes certifications": "My certifications",
 }
