@@ -49,6 +49,7 @@ def test_each_role_starts_its_day_on_the_home_page(client, seeded):
     )
     assert escape(nxt.session.workshop.title) in html
     assert "Des places près de chez vous" in html
+    assert 'href="/mes-certifications/"' in html  # in her menu
     assert "À décider" not in html
     assert "Chiffres clés" not in html
 
@@ -60,6 +61,8 @@ def test_each_role_starts_its_day_on_the_home_page(client, seeded):
     assert "À décider" in html
     assert "1 contenu à relire" in html  # the workshop the trainer submitted
     assert "Séances à risque" in html
+    # The coordinator's tools sit in one "Gérer" menu: the bar does not wrap.
+    assert 'aria-controls="menu-manage"' in html
 
     html = _html(client, _demo("indicateurs"))
     assert "Chiffres clés" in html
