@@ -335,6 +335,18 @@ class Assertion(models.Model):
         return site_url(reverse("badges:assertion_image", kwargs={"uuid": self.uuid}))
 
     @property
+    def source_label(self):
+        """What earned it, in words (the stored source is a key such as "completion:12")."""
+        labels = {
+            "completion": _("Validation d'un atelier"),
+            "workshop": _("Animation d'un atelier"),
+            "manual": _("Attribution manuelle"),
+            "bulk": _("Attribution par fichier"),
+            "pix-plus-edu": _("Certification Pix+ Édu vérifiée"),
+        }
+        return labels.get(self.source.split(":", 1)[0], _("Autre"))
+
+    @property
     def is_expired(self):
         return self.expires is not None and self.expires <= timezone.now()
 

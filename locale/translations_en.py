@@ -1317,4 +1317,9 @@ EN = {
     # --- Main menu (templates/base.html) ---
     "Gérer": "Manage",
     "Mes certifications": "My certifications",
+    # --- Award sources in words (badges/models.py Assertion.source_label) ---
+    "Validation d'un atelier": "Workshop completed",
+    "Animation d'un atelier": "Workshop run",
+    "Attribution manuelle": "Awarded by hand",
+    "Certification Pix+ Édu vérifiée": "Verified Pix+ Édu certification",
 }
