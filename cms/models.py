@@ -2,6 +2,7 @@ from django.conf import settings
 from django.core.paginator import Paginator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from modelcluster.contrib.taggit import ClusterTaggableManager
 from modelcluster.fields import ParentalKey, ParentalManyToManyField
 from taggit.models import TaggedItemBase
@@ -243,7 +244,8 @@ class ResourcePage(Page):
 
 class ActionPlanItemBlock(blocks.StructBlock):
     what = blocks.CharBlock(label=_("Quoi"), max_length=300)
-    how = blocks.TextBlock(label=_("Comment"), required=False)
+    # A context, or Wagtail's own French catalogue turns the word into the verb "Commenter".
+    how = blocks.TextBlock(label=pgettext_lazy("action plan: how", "Comment"), required=False)
     who = blocks.CharBlock(label=_("Qui"), required=False, max_length=200)
     when = blocks.CharBlock(label=_("Quand"), required=False, max_length=100)
     indicators = blocks.TextBlock(label=_("Indicateurs"), required=False)

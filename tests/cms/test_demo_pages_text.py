@@ -88,3 +88,13 @@ def test_no_demo_page_shows_a_raw_value(client, seeded):
             text = visible_text(response.content.decode())
             found += [(local, url, m.group(0)) for m in RAW.finditer(text)]
     assert found == []
+
+
+def test_the_retex_action_plan_says_comment_not_commenter(client, seeded):
+    # Wagtail's French catalogue translates the bare word "Comment" as the verb "Commenter".
+    from cms.models import RetexPage
+
+    retex = RetexPage.objects.live().exclude(action_plan=[]).first()
+    text = visible_text(client.get(retex.url).content.decode())
+    assert "Comment" in text.split()
+    assert "Commenter" not in text
