@@ -1322,4 +1322,6 @@ EN = {
     "Animation d'un atelier": "Workshop run",
     "Attribution manuelle": "Awarded by hand",
     "Certification Pix+ Édu vérifiée": "Verified Pix+ Édu certification",
+    # --- Email greetings (templates/account/email, templates/wagtailadmin/notifications) ---
+    "L'équipe Entrepairs": "The Entrepairs team",
 }
