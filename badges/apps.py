@@ -8,12 +8,21 @@ class BadgesConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
+        from allauth.account.signals import email_confirmed
+
         from cotraining.signals import completion_withdrawn, workshop_completed
 
-        from .receivers import award_on_completion, revoke_on_withdrawal
+        from .receivers import (
+            award_on_completion,
+            link_awards_on_email_confirmed,
+            revoke_on_withdrawal,
+        )
 
         # dispatch_uid: imported twice (tests, autoreload), the receiver still runs once.
         workshop_completed.connect(award_on_completion, dispatch_uid="badges.award_on_completion")
         completion_withdrawn.connect(
             revoke_on_withdrawal, dispatch_uid="badges.revoke_on_withdrawal"
+        )
+        email_confirmed.connect(
+            link_awards_on_email_confirmed, dispatch_uid="badges.link_awards_on_email_confirmed"
         )

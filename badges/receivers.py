@@ -13,3 +13,10 @@ def revoke_on_withdrawal(sender, user, workshop, **kwargs):
     from .tasks import revoke_withdrawn_completion_badges
 
     revoke_withdrawn_completion_badges.delay(user.pk, workshop.pk)
+
+
+def link_awards_on_email_confirmed(sender, request, email_address, **kwargs):
+    """allauth confirmed an address: the badges awarded to it before now reach its owner."""
+    from .services import link_awards_to_verified_address
+
+    link_awards_to_verified_address(user=email_address.user, email=email_address.email)

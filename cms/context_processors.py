@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.core.cache import cache
 from django.utils.translation import get_language
 from dsfr.models import DsfrConfig
@@ -12,3 +13,8 @@ def site_config(request):
         config = DsfrConfig.objects.filter(language=language).first() or DsfrConfig.objects.first()
         cache.set(key, config, 300)
     return {"SITE_CONFIG": config}
+
+
+def accounts(request):
+    """Whether to invite visitors to create an account (SIGNUP_OPEN, closed in production)."""
+    return {"signup_open": settings.SIGNUP_OPEN}

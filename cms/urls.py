@@ -1,6 +1,6 @@
 from django.conf import settings
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 from django.views.i18n import set_language
 from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
@@ -9,8 +9,19 @@ from wagtail.documents import urls as wagtaildocs_urls
 from badges.indicators.api import api as indicators_api
 
 from . import views
+from .auth import to_allauth
+
+# One way in (cms/auth.py): the other login and password-reset pages only lead to allauth's.
+# Before the apps' own URLs, which they replace.
+login_paths = [
+    path("admin/login/", to_allauth("account_login", default_next="/admin/")),
+    re_path(r"^admin/password_reset/", to_allauth("account_reset_password")),
+    path("django-admin/login/", to_allauth("account_login", default_next="/django-admin/")),
+    path("_util/login/", to_allauth("account_login")),
+]
 
 urlpatterns = [
+    *login_paths,
     path("health/", views.health, name="health"),
     path("i18n/setlang/", set_language, name="set_language"),
     path("admin/", include(wagtailadmin_urls)),

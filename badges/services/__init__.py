@@ -613,3 +613,22 @@ def revoke_assertions(*, assertions, reason, by):
             log(assertion, AuditAction.REVOKE_ASSERTION, user=by, data={"reason": reason})
             forget_assertion(assertion.uuid)
     return len(locked)
+
+
+# --- Awards to an address, and the account that proves it owns it ---------------------------
+
+
+def link_awards_to_verified_address(*, user, email):
+    """Hand `user` the badges awarded to `email` before the address was theirs for certain.
+
+    An award to a typed address goes to an account only when that account's address is
+    verified (User.objects.with_verified_email); the others wait, unlinked, until someone
+    proves the address is theirs: called when allauth confirms it. Idempotent: a badge
+    already linked to an account stays with it. Returns how many were linked.
+    """
+    email = (email or "").strip().lower()
+    if not email or not user.is_active:
+        return 0
+    return Assertion.objects.filter(recipient__isnull=True, recipient_email=email).update(
+        recipient=user
+    )

@@ -13,7 +13,6 @@ from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator, validate_email
 from django.db import IntegrityError, transaction
 from django.db.models import F
-from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from wagtail.log_actions import log
@@ -98,9 +97,8 @@ def award_manually(*, badge_class, people=(), emails=(), evidence_url="", narrat
     recipients = {person.email.strip().lower(): person for person in people}
     typed = {email.strip().lower() for email in emails if email.strip()} - set(recipients)
     if typed:
-        accounts = User.objects.annotate(lower_email=Lower("email")).filter(
-            lower_email__in=typed, is_active=True
-        )
+        # Only an account whose address is verified: anyone may sign up with any address.
+        accounts = User.objects.with_verified_email(typed)
         recipients.update({account.lower_email: account for account in accounts})
         recipients.update({email: None for email in typed if email not in recipients})
     if not recipients:
@@ -371,10 +369,7 @@ def award_bulk_chunk(*, bulk_id, index, version_id):
                 ).values_list("recipient_email", flat=True)
             )
             accounts = {
-                account.lower_email: account
-                for account in User.objects.annotate(lower_email=Lower("email")).filter(
-                    lower_email__in=emails, is_active=True
-                )
+                account.lower_email: account for account in User.objects.with_verified_email(emails)
             }
             fresh = []
             # In email order: two files racing for the same people take the unique index's

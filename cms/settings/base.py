@@ -89,6 +89,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "wagtail.contrib.settings.context_processors.settings",
                 "cms.context_processors.site_config",
+                "cms.context_processors.accounts",
                 "cotraining.context_processors.roles",
                 "badges.context_processors.badge_rights",
             ],
@@ -142,6 +143,23 @@ ACCOUNT_EMAIL_VERIFICATION = env("ACCOUNT_EMAIL_VERIFICATION", default="optional
 ACCOUNT_LOGOUT_REDIRECT_URL = "/"
 ACCOUNT_SIGNUP_FORM_CLASS = "cotraining.forms.SignupExtraForm"
 SIGNUP_OPEN = env.bool("SIGNUP_OPEN", default=True)
+# One way in (cms/auth.py): Wagtail's and Django's login and password-reset pages send people to
+# allauth's, which checks the address is verified and limits attempts (ACCOUNT_RATE_LIMITS'
+# defaults: 5 failed logins per address in 5 minutes locks it, 10 per client address a minute).
+WAGTAIL_FRONTEND_LOGIN_URL = "account_login"
+WAGTAILADMIN_LOGIN_URL = "account_login"
+# No second, unthrottled way to reset or change a password in the Wagtail admin: allauth's.
+WAGTAIL_PASSWORD_MANAGEMENT_ENABLED = False
+WAGTAIL_PASSWORD_RESET_ENABLED = False
+# Rate limits key on the client's address. Behind reverse proxies, REMOTE_ADDR is the nearest
+# proxy's: TRUSTED_PROXY_COUNT says how many proxies of ours append to X-Forwarded-For (the
+# client's address is then the Nth entry from the right; entries further left are whatever the
+# client sent, and are ignored), or TRUSTED_CLIENT_IP_HEADER names a header our proxy sets
+# (X-Real-IP). 0 and empty: X-Forwarded-For is never read. allauth and django-ratelimit read
+# the same address (cms.auth.client_ip).
+ALLAUTH_TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+ALLAUTH_TRUSTED_CLIENT_IP_HEADER = env("TRUSTED_CLIENT_IP_HEADER", default="") or None
+RATELIMIT_IP_META_KEY = "cms.auth.client_ip"
 
 # --- Internationalisation ---------------------------------------
 LANGUAGE_CODE = "fr"

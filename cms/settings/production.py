@@ -45,4 +45,6 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "SAMEORIGIN"
 SILENCED_SYSTEM_CHECKS = ["security.W019"]
 ACCOUNT_EMAIL_VERIFICATION = env("ACCOUNT_EMAIL_VERIFICATION", default="mandatory")
+# Accounts come from the académies (SSO, imports, coordinators) unless sign-up is opened.
+SIGNUP_OPEN = env.bool("SIGNUP_OPEN", default=False)
 IS_PRODUCTION = True

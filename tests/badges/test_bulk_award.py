@@ -6,6 +6,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
@@ -131,6 +132,8 @@ def test_the_job_awards_with_source_bulk_and_counts_who_already_had_it(
 ):
     award_badge(badge_class=badge, email="deja@b.fr", source="bulk")
     known = UserFactory(email="Connu@ac-poitiers.fr")
+    # Linked to the account because its holder verified the address (test_verified_awards.py).
+    EmailAddress.objects.create(user=known, email=known.email, verified=True, primary=True)
     rows = validate_bulk_award_csv(
         csv_file(
             "email;evidence_url;narrative;issued_on;expires\n"
