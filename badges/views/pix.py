@@ -27,6 +27,7 @@ from ..forms import (
     PixRejectForm,
     StaffPixCertificationForm,
 )
+from ..constants import PixStatus
 from ..models import PixCertification
 from ..services import pix, pix_import
 
@@ -157,8 +158,11 @@ def review(request):
         reject_form = PixRejectForm(request.POST if rejecting else None)
         if _review_action(request, reject_form):
             return redirect(request.get_full_path())
+    # Each reader opens on what they came for: the staff on the declarations to check, a school
+    # head (who only reads) on the school's verified results.
+    default = {"status": PixStatus.DECLARED if can_review else PixStatus.VERIFIED}
     filterset = PixCertificationFilterSet(
-        request.GET or {"status": "declared"}, queryset=visible, request=request
+        request.GET or default, queryset=visible, request=request
     )
     page = Paginator(filterset.qs, REVIEW_PER_PAGE).get_page(request.GET.get("page"))
     reviewable = set(

@@ -388,6 +388,9 @@ def test_a_coordinator_verifies_in_one_click_and_a_head_only_reads(
     client.force_login(head)
     listing = client.get(reverse("badges:pix_review"), {"status": ""})
     assert certification.verification_code in listing.content.decode()
+    # A head opens on the school's verified results, not on an empty "to check" list.
+    default = client.get(reverse("badges:pix_review"))
+    assert certification.verification_code in default.content.decode()
     assert client.post(reverse("badges:pix_review"), {"verify_one": 1}).status_code == 403
     client.force_login(holder)
     assert client.get(reverse("badges:pix_review")).status_code == 403
