@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET, require_POST
 from cotraining.exceptions import ServiceError
 
 from .. import permissions
+from ..constants import PixStatus
 from ..filters import PixCertificationFilterSet
 from ..forms import (
     JuryResultForm,
@@ -27,7 +28,6 @@ from ..forms import (
     PixRejectForm,
     StaffPixCertificationForm,
 )
-from ..constants import PixStatus
 from ..models import PixCertification
 from ..services import pix, pix_import
 
@@ -161,9 +161,7 @@ def review(request):
     # Each reader opens on what they came for: the staff on the declarations to check, a school
     # head (who only reads) on the school's verified results.
     default = {"status": PixStatus.DECLARED if can_review else PixStatus.VERIFIED}
-    filterset = PixCertificationFilterSet(
-        request.GET or default, queryset=visible, request=request
-    )
+    filterset = PixCertificationFilterSet(request.GET or default, queryset=visible, request=request)
     page = Paginator(filterset.qs, REVIEW_PER_PAGE).get_page(request.GET.get("page"))
     reviewable = set(
         permissions.reviewable_certifications(request.user)
