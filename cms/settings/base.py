@@ -289,6 +289,8 @@ WAGTAIL_SITE_NAME = "Entrepairs"
 SITE_URL = env("SITE_URL", default=env("WAGTAILADMIN_BASE_URL", default="http://127.0.0.1:8000"))
 WAGTAILADMIN_BASE_URL = SITE_URL
 WAGTAIL_I18N_ENABLED = False
+# "cybersecurite", not "cybersécurité": ASCII slugs survive every email client and spreadsheet.
+WAGTAIL_ALLOW_UNICODE_SLUGS = False
 WAGTAIL_CONTENT_LANGUAGES = [("fr", "Français")]
 # French stemming and accent folding on PostgreSQL and SQLite alike (see cms/search_backends.py).
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "cms.search_backends"}}

@@ -8,6 +8,7 @@ move of the page, so they are plain models pointing at the page with on_delete=P
 import re
 from decimal import Decimal
 
+from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -111,6 +112,12 @@ class WorkshopPageForm(WagtailAdminPageForm):
                 # The model form's initial already holds academie=None: replace it.
                 self.initial["academie"] = self.section_academie.pk
             self.fields["academie"].queryset = Academie.objects.filter(pk=self.section_academie.pk)
+            # The académie's few départements as boxes to tick, not the country's 101 in a list.
+            # (the widget first: setting the queryset hands its choices to the widget)
+            self.fields["departements"].widget = forms.CheckboxSelectMultiple()
+            self.fields["departements"].queryset = Departement.objects.filter(
+                academie=self.section_academie
+            ).order_by("code")
         self.fields["trainers"].queryset = trainers.distinct()
 
     def _section_academie(self):

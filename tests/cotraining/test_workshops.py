@@ -218,6 +218,29 @@ def test_only_trainers_of_the_academie_are_offered(sections):
     assert list(form.fields["trainers"].queryset) == [trainer]
 
 
+def test_only_the_departements_of_the_academie_are_offered_as_boxes(sections):
+    from django import forms as django_forms
+
+    from cotraining.models import Departement
+
+    form = workshop_form(sections[0], UserFactory(is_superuser=True))
+    field = form.fields["departements"]
+    assert set(field.queryset) == set(Departement.objects.filter(academie=academie("13")))
+    assert field.queryset.count() < Departement.objects.count()
+    assert isinstance(field.widget, django_forms.CheckboxSelectMultiple)
+    assert len(list(field.widget.choices)) == field.queryset.count()
+
+
+def test_slugs_made_from_titles_are_ascii(sections):
+    # Wagtail keeps accents in slugs unless told otherwise ("cybersécurité" in every URL).
+    page = WorkshopPage(title="Cybersécurité à l'école")
+    page._cached_parent_obj = sections[0]
+    page.full_clean(
+        exclude=["academie", "summary", "theme", "modality", "duration_hours", "path", "depth"]
+    )
+    assert page.slug == "cybersecurite-a-lecole"
+
+
 # --- Académie spaces and permissions ------------------------------------------------------------
 
 
