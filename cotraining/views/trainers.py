@@ -4,7 +4,6 @@ Every session is looked up in `managed_sessions(user)`: a trainer reaches the se
 workshops they train, a coordinator those of their académie; anything else is a 404.
 """
 
-
 import segno
 from django.conf import settings
 from django.contrib import messages
