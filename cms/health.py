@@ -1,7 +1,16 @@
-"""What /health/ checks: the database, the broker and a worker, each with a short timeout."""
+"""What /health/ checks.
+
+Anyone (a load balancer, an uptime probe) gets `liveness()`: one `SELECT 1`, no broker or worker
+round trip, nothing about the machines. Staff and holders of HEALTH_TOKEN get `run_checks()`: the
+database, the broker and a worker, each with a short timeout (about 2 s when a part is down).
+"""
 
 from django.conf import settings
 from django.db import connection
+from django.utils.crypto import constant_time_compare
+
+from cotraining.constants import Role
+from cotraining.permissions import has_role
 
 from .celery import app
 
@@ -49,3 +58,40 @@ def run_checks():
         else {"ok": False, "error": "broker unavailable", "workers": 0}
     )
     return checks
+
+
+def liveness():
+    """Whether this process can answer and reach its database: cheap enough to poll often."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except Exception:  # the reason is for the detailed checks, not for anyone who asks
+        return False
+    return True
+
+
+def _bearer_token(request):
+    scheme, _, presented = request.headers.get("Authorization", "").partition(" ")
+    return presented.strip() if scheme.lower() == "bearer" else None
+
+
+def presents_bearer_token(request):
+    return _bearer_token(request) is not None
+
+
+def may_see_details(request):
+    """Superusers, platform administrators, or a request bearing HEALTH_TOKEN (a monitor).
+
+    The token is compared in constant time; no HEALTH_TOKEN configured, no token is accepted.
+    """
+    presented = _bearer_token(request)
+    if presented is not None:
+        token = settings.HEALTH_TOKEN
+        return bool(token) and constant_time_compare(presented, token)
+    user = request.user
+    if not user.is_authenticated:
+        return False
+    if user.is_superuser:
+        return True
+    return has_role(user, Role.PLATFORM_ADMIN)

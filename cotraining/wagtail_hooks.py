@@ -53,6 +53,9 @@ def register_audit_actions(actions):
         (AuditAction.REFUSE_ENROLLMENT, _("Inscription refusée")),
         (AuditAction.RECORD_ATTENDANCE, _("Présence relevée")),
         (AuditAction.CHECK_IN, _("Émargement en ligne")),
+        (AuditAction.CHECK_IN_WRONG_CODE, _("Émargement : code erroné")),
+        (AuditAction.CHECK_IN_LOCKED, _("Émargement bloqué (trop de codes erronés)")),
+        (AuditAction.CHECK_IN_SESSION_LOCKED, _("Émargement de la séance bloqué")),
         (AuditAction.COMPLETE_WORKSHOP, _("Atelier validé")),
         (AuditAction.WITHDRAW_COMPLETION, _("Validation retirée")),
     ):

@@ -1324,4 +1324,9 @@ EN = {
     "Certification Pix+ Édu vérifiée": "Verified Pix+ Édu certification",
     # --- Email greetings (templates/account/email, templates/wagtailadmin/notifications) ---
     "L'équipe Entrepairs": "The Entrepairs team",
+    # --- sec-exports ---
+    "Trop de codes erronés : l'émargement en ligne est bloqué pendant %(minutes)s min. Demandez au formateur de relever votre présence.": "Too many wrong codes: online check-in is blocked for %(minutes)s min. Ask the trainer to record your attendance.",
+    "Émargement : code erroné": "Check-in: wrong code",
+    "Émargement bloqué (trop de codes erronés)": "Check-in blocked (too many wrong codes)",
+    "Émargement de la séance bloqué": "Session check-in blocked",
 }

@@ -3,8 +3,6 @@
 Every object is looked up in a permission queryset (badges.permissions) and 404s outside it.
 """
 
-import csv
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -17,6 +15,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from cotraining.exceptions import ServiceError
+from cotraining.spreadsheets import csv_writer
 
 from .. import permissions
 from ..constants import PixStatus
@@ -309,7 +308,7 @@ def import_report(request, pk):
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="rapport-import-{pix_import_.pk}.csv"'
     response.write("\ufeff")  # spreadsheets read the accents as UTF-8
-    writer = csv.writer(response, delimiter=";")
+    writer = csv_writer(response)
     writer.writerow([_("ligne"), _("erreur")])
     for line, message in pix_import_.errors:
         writer.writerow([line or "", message])

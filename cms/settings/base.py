@@ -288,6 +288,9 @@ WAGTAIL_SITE_NAME = "Entrepairs"
 # badges are awarded. WAGTAILADMIN_BASE_URL is read as a fallback for older configurations.
 SITE_URL = env("SITE_URL", default=env("WAGTAILADMIN_BASE_URL", default="http://127.0.0.1:8000"))
 WAGTAILADMIN_BASE_URL = SITE_URL
+# Bearer token that lets a monitor read /health/?details=1 (empty: staff only). Anyone gets the
+# short liveness answer.
+HEALTH_TOKEN = env("HEALTH_TOKEN", default="")
 WAGTAIL_I18N_ENABLED = False
 # "cybersecurite", not "cybersécurité": ASCII slugs survive every email client and spreadsheet.
 WAGTAIL_ALLOW_UNICODE_SLUGS = False
@@ -327,6 +330,12 @@ NOTIFICATION_MAX_ATTEMPTS = env.int("NOTIFICATION_MAX_ATTEMPTS", default=5)
 CHECKIN_CODE_SECONDS = 30
 CHECKIN_OPENS_MINUTES_BEFORE = 30
 CHECKIN_CLOSES_MINUTES_AFTER = 30
+# The code is 6 digits: an account gets CHECKIN_MAX_WRONG_PER_ACCOUNT wrong codes per session and a
+# session CHECKIN_MAX_WRONG_PER_SESSION across its participants, per CHECKIN_LOCKOUT_SECONDS;
+# then even the right code is refused until the window ends (counted in the shared cache).
+CHECKIN_MAX_WRONG_PER_ACCOUNT = env.int("CHECKIN_MAX_WRONG_PER_ACCOUNT", default=5)
+CHECKIN_MAX_WRONG_PER_SESSION = env.int("CHECKIN_MAX_WRONG_PER_SESSION", default=50)
+CHECKIN_LOCKOUT_SECONDS = env.int("CHECKIN_LOCKOUT_SECONDS", default=600)
 # PIX: a certification counts as current for PIX_VALIDITY_YEARS after it was taken (0: for ever;
 # sources disagree, 3 years or unlimited). The maximum level a candidate could reach depends on
 # the date (levels opened progressively): "since:level" steps, the latest that applies wins.

@@ -5,6 +5,7 @@ from decimal import Decimal, InvalidOperation
 
 import pyotp
 from django.conf import settings
+from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
@@ -63,11 +64,80 @@ def checkin_code(*, session, now=None):
     return _totp(session).at(now or timezone.now())
 
 
+def _wrong_codes_key(scope, *ids):
+    return "checkin-wrong:" + scope + ":" + ":".join(str(pk) for pk in ids)
+
+
+def _reserve_attempts(user, sessions):
+    """Count this attempt against the account on each session before the code is looked at.
+
+    The increment is atomic in the cache, so 60 requests sent at once get no more tries than 60
+    sent one by one. The count starts with the first attempt and lasts CHECKIN_LOCKOUT_SECONDS;
+    a right code gives its attempt back (`_release_attempts`), so only wrong codes add up.
+    """
+    counts = {}
+    for session in sessions:
+        key = _wrong_codes_key("account", session.pk, user.pk)
+        cache.add(key, 0, timeout=settings.CHECKIN_LOCKOUT_SECONDS)
+        try:
+            counts[session.pk] = cache.incr(key)
+        except ValueError:  # expired between add and incr: a new window starts
+            cache.set(key, 1, timeout=settings.CHECKIN_LOCKOUT_SECONDS)
+            counts[session.pk] = 1
+    return counts
+
+
+def _release_attempts(user, sessions):
+    for session in sessions:
+        try:
+            cache.decr(_wrong_codes_key("account", session.pk, user.pk))
+        except ValueError:
+            pass
+
+
+def _session_wrong_codes(session):
+    return cache.get(_wrong_codes_key("session", session.pk), 0)
+
+
+def _count_session_wrong_code(session):
+    key = _wrong_codes_key("session", session.pk)
+    cache.add(key, 0, timeout=settings.CHECKIN_LOCKOUT_SECONDS)
+    try:
+        return cache.incr(key)
+    except ValueError:
+        cache.set(key, 1, timeout=settings.CHECKIN_LOCKOUT_SECONDS)
+        return 1
+
+
+def _audit_refusal(action, obj, *, user, data):
+    """Audit entries of refused attempts survive the refusal (the error is raised after)."""
+    with transaction.atomic():
+        log(obj, action, user=user, data=data)
+
+
+def _lockout_error():
+    minutes = max(1, round(settings.CHECKIN_LOCKOUT_SECONDS / 60))
+    return ServiceError(
+        "checkin_locked",
+        _(
+            "Trop de codes erronés : l'émargement en ligne est bloqué pendant %(minutes)s min. "
+            "Demandez au formateur de relever votre présence."
+        )
+        % {"minutes": minutes},
+    )
+
+
 def check_in(*, user, code, session=None, now=None):
     """A participant checks in with the code on the trainer's screen (or the QR code's link).
 
     Accepted only from a confirmed participant, while check-in is open, with the current code or
     the one just before or after it (clocks differ a little). A repeat is a no-op.
+
+    The 6-digit code must not be guessable: an account gets CHECKIN_MAX_WRONG_PER_ACCOUNT wrong
+    codes per session, and a session CHECKIN_MAX_WRONG_PER_SESSION across its participants
+    (someone holding several accounts), per CHECKIN_LOCKOUT_SECONDS; past that even the right
+    code is refused until the window ends. Counts live in the shared cache (REDIS_URL), so they
+    hold across processes. Wrong codes and lockouts are audited.
     """
     now = now or timezone.now()
     code = "".join(ch for ch in str(code) if ch.isdigit())
@@ -86,14 +156,39 @@ def check_in(*, user, code, session=None, now=None):
             "checkin_closed",
             _("Aucune de vos séances n'est ouverte à l'émargement en ce moment."),
         )
+    sessions = [e.session for e in open_now]
+    tries = _reserve_attempts(user, sessions)
+    limit = settings.CHECKIN_MAX_WRONG_PER_ACCOUNT
+    if any(count > limit for count in tries.values()) or any(
+        _session_wrong_codes(s) >= settings.CHECKIN_MAX_WRONG_PER_SESSION for s in sessions
+    ):
+        raise _lockout_error()
     for enrollment in open_now:
         secret = enrollment.session.checkin_secret  # none yet: no code was ever shown
         if secret and _totp(enrollment.session).verify(code, for_time=now, valid_window=1):
             break
     else:
+        for enrollment in open_now:
+            tried = tries[enrollment.session_id]
+            _audit_refusal(
+                AuditAction.CHECK_IN_WRONG_CODE, enrollment, user=user, data={"attempt": tried}
+            )
+            if tried == limit:
+                _audit_refusal(
+                    AuditAction.CHECK_IN_LOCKED, enrollment, user=user, data={"attempts": tried}
+                )
+            wrong = _count_session_wrong_code(enrollment.session)
+            if wrong == settings.CHECKIN_MAX_WRONG_PER_SESSION:
+                _audit_refusal(
+                    AuditAction.CHECK_IN_SESSION_LOCKED,
+                    enrollment.session,
+                    user=user,
+                    data={"attempts": wrong},
+                )
         raise ServiceError(
             "bad_code", _("Ce code n'est pas (ou plus) valable : saisissez le code affiché.")
         )
+    _release_attempts(user, sessions)
     with transaction.atomic():
         enrollment = Enrollment.objects.select_for_update().get(pk=enrollment.pk)
         if enrollment.status != EnrollmentStatus.CONFIRMED:  # withdrew meanwhile

@@ -4,8 +4,6 @@ Every session is looked up in `managed_sessions(user)`: a trainer reaches the se
 workshops they train, a coordinator those of their académie; anything else is a 404.
 """
 
-import csv
-
 import segno
 from django.conf import settings
 from django.contrib import messages
@@ -24,6 +22,7 @@ from ..documents import attendance_sheet_pdf
 from ..exceptions import ServiceError
 from ..origin import public_url
 from ..permissions import coordinated_academies, managed_sessions
+from ..spreadsheets import csv_writer
 
 
 @login_required
@@ -179,7 +178,7 @@ def participants_csv(request, pk):
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="participants-seance-{session.pk}.csv"'
     response.write("\ufeff")
-    writer = csv.writer(response, delimiter=";")
+    writer = csv_writer(response)
     writer.writerow(
         [
             _("Nom"),

@@ -91,7 +91,10 @@ def test_404_is_a_dsfr_page(client):
 @pytest.mark.django_db
 def test_health_reports_each_part(client, settings):
     settings.CELERY_TASK_ALWAYS_EAGER = True  # the embedded default; tests/integration: a worker
-    response = client.get(reverse("health"))
+    settings.HEALTH_TOKEN = "monitor-token"
+    response = client.get(
+        reverse("health"), {"details": "1"}, headers={"Authorization": "Bearer monitor-token"}
+    )
     body = json.loads(response.content)
     assert response.status_code == 200
     assert body["checks"]["database"]["ok"] is True
@@ -105,7 +108,8 @@ def test_health_is_503_when_the_broker_is_down(client, settings, monkeypatch):
     settings.CELERY_TASK_ALWAYS_EAGER = False
     connect = app.connection_for_write
     monkeypatch.setattr(app, "connection_for_write", lambda: connect(url="redis://127.0.0.1:1/0"))
-    response = client.get(reverse("health"))
+    client.force_login(User.objects.create_superuser("ops@example.org", "x"))
+    response = client.get(reverse("health"), {"details": "1"})
     assert response.status_code == 503
     assert json.loads(response.content)["checks"]["broker"]["ok"] is False
 

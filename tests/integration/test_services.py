@@ -23,8 +23,11 @@ def test_a_task_sent_through_the_broker_runs_in_the_worker(celery_worker):
 
 
 @pytest.mark.django_db
-def test_health_endpoint_sees_database_broker_and_worker(client, celery_worker):
-    response = client.get(reverse("health"))
+def test_health_endpoint_sees_database_broker_and_worker(client, celery_worker, settings):
+    settings.HEALTH_TOKEN = "monitor-token"
+    response = client.get(
+        reverse("health"), {"details": "1"}, headers={"Authorization": "Bearer monitor-token"}
+    )
     body = json.loads(response.content)
     assert response.status_code == 200, body
     assert body["checks"]["database"]["vendor"] == "postgresql"

