@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
 
 
@@ -15,6 +16,7 @@ class BadgesConfig(AppConfig):
         from .receivers import (
             award_on_completion,
             link_awards_on_email_confirmed,
+            redact_pix_codes_after_migrate,
             revoke_on_withdrawal,
         )
 
@@ -25,4 +27,7 @@ class BadgesConfig(AppConfig):
         )
         email_confirmed.connect(
             link_awards_on_email_confirmed, dispatch_uid="badges.link_awards_on_email_confirmed"
+        )
+        post_migrate.connect(
+            redact_pix_codes_after_migrate, sender=self, dispatch_uid="badges.redact_pix_codes"
         )

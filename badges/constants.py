@@ -34,6 +34,7 @@ class AuditAction:
     DECLARE_PIX = "entrepairs.declare_pix"
     DELETE_PIX = "entrepairs.delete_pix"
     IMPORT_PIX = "entrepairs.import_pix"
+    PIX_CODE_CONFLICT = "entrepairs.pix_code_conflict"
 
 
 # The 16 competences of the CRCN that a PIX certification scores, in the certificate's order.

@@ -39,6 +39,11 @@ def register_audit_actions(actions):
     )
     actions.register_action(AuditAction.IMPORT_PIX, _("Import de résultats PIX"), _("Import PIX"))
     actions.register_action(
+        AuditAction.PIX_CODE_CONFLICT,
+        _("Code de vérification saisi pour une autre personne"),
+        _("Code saisi par un tiers"),
+    )
+    actions.register_action(
         START_BULK_AWARD, _("Attribution de badges par fichier"), _("Attribution par fichier")
     )
 

@@ -5,6 +5,7 @@ Orga file): `check_certification` returns every problem of a line at once, in wo
 understands, so the form and the import report say the same thing.
 """
 
+import logging
 import re
 from dataclasses import dataclass
 from datetime import date
@@ -31,6 +32,9 @@ from ..models import Assertion, BadgeClass, PixCertification, PixPlusEduResult
 
 PIX_PLUS_EDU_SOURCE = "pix-plus-edu:"  # + certification pk: one badge per certificate
 _CODE = re.compile(PIX_CODE_REGEX)
+# A verification code anywhere in a text: what must never reach a public badge.
+CODE_IN_TEXT = PIX_CODE_REGEX.strip("^$")
+logger = logging.getLogger(__name__)
 
 
 def max_level_on(day):
@@ -154,17 +158,53 @@ def check_pix_plus_edu(edu, *, taken_on, today=None):
     return problems
 
 
-def _code_owner_problem(code, user, exclude_pk=None):
+def code_refused_message(*, staff=False):
+    """The refusal of a code held by someone else: it says nothing about them (not even that
+    someone holds it); staff recording or importing for a person read the same for any code."""
+    if staff:
+        return _(
+            "Ce code de vérification ne peut pas être enregistré pour cette personne : "
+            "vérifiez-le sur le certificat."
+        )
+    return _(
+        "Ce code de vérification ne peut pas être enregistré. Vérifiez-le sur votre certificat ; "
+        "s'il est exact, l'académie a été prévenue et reviendra vers vous."
+    )
+
+
+def report_code_conflict(*, code, claimed_for, by, exclude_user=None):
+    """Someone typed a code that another person's certification holds: a mistake, or a code
+    read on someone else's certificate. The staff who review that certification see it in its
+    history; the person who typed it is told nothing about the holder."""
+    owners = PixCertification.objects.filter(verification_code=code)
+    if exclude_user is not None:
+        owners = owners.exclude(user=exclude_user)
+    for certification in owners:
+        log(
+            certification,
+            AuditAction.PIX_CODE_CONFLICT,
+            user=by,
+            data={"claimed_for": getattr(claimed_for, "pk", claimed_for)},
+        )
+        logger.warning(
+            "PIX code of certification %s claimed for user %s (by user %s)",
+            certification.pk,
+            getattr(claimed_for, "pk", claimed_for),
+            getattr(by, "pk", by),
+        )
+
+
+def _code_owner_problem(code, user, by):
     owner = (
         PixCertification.objects.filter(verification_code=code)
-        .exclude(pk=exclude_pk)
         .values_list("user_id", flat=True)
         .first()
     )
     if owner is None:
         return None
     if owner != user.pk:
-        return _("Ce code de vérification est déjà enregistré pour une autre personne.")
+        report_code_conflict(code=code, claimed_for=user, by=by or user)
+        return code_refused_message(staff=by is not None and by.pk != user.pk)
     return _("Vous avez déjà enregistré cette certification.")
 
 
@@ -189,14 +229,15 @@ def declare_certification(*, user, data, attestation=None, by=None):
 
     A teacher declares their own (status "declared", source "self") for staff to verify;
     authorised staff entering one for a person (`by` another user) record it as verified,
-    source "staff". A code belongs to one person: another person's code is refused, and the same
-    person declaring it twice is told so (no duplicate).
+    source "staff". A code belongs to one person: another person's code is refused with words
+    that reveal nothing of its holder (staff are alerted), and the same person declaring it twice
+    is told so (no duplicate).
     """
     problems = check_certification(data)
     if problems:
         raise ServiceError("pix_invalid", " ".join(problems))
     staff = by is not None and by.pk != user.pk
-    duplicate = _code_owner_problem(data.verification_code, user)
+    duplicate = _code_owner_problem(data.verification_code, user, by)
     if duplicate:
         raise ServiceError("pix_code_taken", duplicate)
     now = timezone.now()
@@ -224,9 +265,7 @@ def declare_certification(*, user, data, attestation=None, by=None):
             if staff:
                 queue_pix_plus_edu_badges(certification)
     except IntegrityError as exc:  # the same code declared concurrently
-        raise ServiceError(
-            "pix_code_taken", _("Ce code de vérification est déjà enregistré.")
-        ) from exc
+        raise ServiceError("pix_code_taken", code_refused_message(staff=staff)) from exc
     return certification
 
 
@@ -329,6 +368,8 @@ def reject_certifications(*, certifications, reason, by):
         if locked:
             from . import revoke_assertions
 
+            # The revocation reason is public (the hosted assertion answers 410 with it): the
+            # reason written for the teacher, which may quote their certificate, stays private.
             revoke_assertions(
                 assertions=list(
                     Assertion.objects.filter(
@@ -336,7 +377,7 @@ def reject_certifications(*, certifications, reason, by):
                         revoked=False,
                     )
                 ),
-                reason=_("Certification Pix+ Édu refusée : %(reason)s") % {"reason": reason},
+                reason=_("Certification Pix+ Édu refusée par l'académie."),
                 by=by,
             )
     return len(locked)
@@ -360,6 +401,32 @@ def queue_pix_plus_edu_badges(certification):
     transaction.on_commit(lambda: award_pix_plus_edu_badges.delay(certification.pk), robust=True)
 
 
+def pix_plus_edu_evidence(*, certification, issuer):
+    """The public evidence of a Pix+ Édu badge: scope, level, who verified it and when.
+
+    Never the verification code: anyone holding it reads the whole certificate (name, scores)
+    on pix.fr, and the assertion is public even when its holder keeps their name private.
+    """
+    result = getattr(certification, "pix_plus_edu", None)
+    verified_on = timezone.localtime(certification.reviewed_at or timezone.now())
+    if result is None or result.level is None:
+        narrative = _("Certification Pix+ Édu vérifiée par %(issuer)s le %(date)s.") % {
+            "issuer": issuer.name,
+            "date": f"{verified_on:%d/%m/%Y}",
+        }
+    else:
+        narrative = _(
+            "Pix+ Édu %(scope)s, niveau %(level)s : certification vérifiée par %(issuer)s "
+            "le %(date)s."
+        ) % {
+            "scope": result.get_scope_display(),
+            "level": result.get_level_display(),
+            "issuer": issuer.name,
+            "date": f"{verified_on:%d/%m/%Y}",
+        }
+    return [{"type": "Evidence", "name": _("Certification Pix+ Édu"), "narrative": narrative}]
+
+
 def award_pix_plus_edu_badges(*, certification_id):
     """Award the badge classes set to a verified Pix+ Édu scope and level (or a lower level).
 
@@ -377,23 +444,7 @@ def award_pix_plus_edu_badges(*, certification_id):
         return []
     badge_classes = BadgeClass.objects.filter(
         pix_plus_edu_scope=result.scope, pix_plus_edu_level__lte=result.level
-    )
-    evidence = [
-        {
-            "type": "Evidence",
-            "name": _("Certification Pix+ Édu"),
-            "narrative": _(
-                "Pix+ Édu %(scope)s, niveau %(level)s, certification du %(date)s "
-                "(code de vérification %(code)s), vérifiée par l'académie."
-            )
-            % {
-                "scope": result.get_scope_display(),
-                "level": result.get_level_display(),
-                "date": f"{certification.taken_on:%d/%m/%Y}",
-                "code": certification.verification_code,
-            },
-        }
-    ]
+    ).select_related("issuer")
     awarded = []
     for badge_class in badge_classes:
         assertion, _created = award_badge(
@@ -401,8 +452,85 @@ def award_pix_plus_edu_badges(*, certification_id):
             email=certification.user.email,
             recipient=certification.user,
             source=f"{PIX_PLUS_EDU_SOURCE}{certification.pk}",
-            evidence=evidence,
+            evidence=pix_plus_edu_evidence(certification=certification, issuer=badge_class.issuer),
             awarded_by=certification.reviewed_by,
         )
         awarded.append(assertion)
     return awarded
+
+
+def _without_codes(text):
+    """A text with every verification code taken out (and the words that announced it)."""
+    text = re.sub(rf"\s*\(\s*code de vérification\s+{CODE_IN_TEXT}\s*\)", "", text)
+    return re.sub(CODE_IN_TEXT, "[…]", text)
+
+
+def leaking_pix_plus_edu_assertions():
+    """Pix+ Édu assertions whose public parts (evidence, narrative, revocation reason) still
+    hold a verification code: those awarded before codes were kept out of them."""
+    from django.db.models import Q, TextField
+    from django.db.models.functions import Cast
+
+    return (
+        Assertion.objects.filter(source__startswith=PIX_PLUS_EDU_SOURCE)
+        .annotate(evidence_text=Cast("evidence", TextField()))
+        .filter(
+            Q(evidence_text__regex=CODE_IN_TEXT)
+            | Q(narrative__regex=CODE_IN_TEXT)
+            | Q(revocation_reason__regex=CODE_IN_TEXT)
+        )
+    )
+
+
+def redact_pix_plus_edu_assertions():
+    """Rewrite the evidence of Pix+ Édu assertions that still show a verification code, and
+    bake their images again; returns how many were fixed. Idempotent (run by `migrate`, and by
+    the `redact_pix_codes` command).
+
+    The old image file is deleted before the new one is stored under the same name: media files
+    are served publicly, and a copy left behind would still carry the code.
+    """
+    from . import drop_cached_assertion, store_baked_image
+
+    fixed = 0
+    for pk in leaking_pix_plus_edu_assertions().values_list("pk", flat=True).order_by("pk"):
+        with transaction.atomic():
+            assertion = (
+                Assertion.objects.select_for_update(of=("self",))
+                .select_related("badge_class__issuer", "version")
+                .get(pk=pk)
+            )
+            certification = (
+                PixCertification.objects.select_related("pix_plus_edu")
+                .filter(pk=_certification_id(assertion.source))
+                .first()
+            )
+            if certification is not None:
+                assertion.evidence = pix_plus_edu_evidence(
+                    certification=certification, issuer=assertion.badge_class.issuer
+                )
+            else:  # the certification is gone: keep what was said, without the code
+                assertion.evidence = [
+                    {
+                        key: _without_codes(value) if isinstance(value, str) else value
+                        for key, value in item.items()
+                    }
+                    for item in assertion.evidence
+                ]
+            assertion.narrative = _without_codes(assertion.narrative)
+            assertion.revocation_reason = _without_codes(assertion.revocation_reason)
+            if assertion.image:
+                assertion.image.delete(save=False)
+            store_baked_image(assertion)
+            assertion.save(update_fields=["evidence", "narrative", "revocation_reason", "image"])
+            uuid = assertion.uuid
+            transaction.on_commit(lambda uuid=uuid: drop_cached_assertion(uuid))
+        fixed += 1
+    if fixed:
+        logger.info("Verification codes taken out of %s Pix+ Édu assertions", fixed)
+    return fixed
+
+
+def _certification_id(source):
+    value = source.removeprefix(PIX_PLUS_EDU_SOURCE)
+    return int(value) if value.isdigit() else None

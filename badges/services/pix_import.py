@@ -40,6 +40,7 @@ from .pix import (
     max_level_on,
     normalize_code,
     queue_pix_plus_edu_badges,
+    report_code_conflict,
     save_pix_plus_edu,
 )
 
@@ -238,11 +239,13 @@ def _accounts(identities, people):
     )
 
 
-def validate_pix_import(file, *, people, on_progress=None):
+def validate_pix_import(file, *, people, on_progress=None, by=None):
     """First pass: every line checked (format, people, codes, duplicates); nothing written.
 
-    `people` are those whose results the importer may record; anyone else is reported, with
-    a different message for an address that exists outside the importer's territory.
+    `people` are those whose results the importer may record. The report says only what the
+    importer may know: an address outside their territory reads like an address without an
+    account, and a code another person holds is refused without a word about that person
+    (the staff who review that person's certification see the attempt in its history).
     """
     report = PixImportReport()
     seen = {}  # code -> first line: a code twice in one file is an error
@@ -257,11 +260,6 @@ def validate_pix_import(file, *, people, on_progress=None):
                     report.add_error(line, str(exc))
             identities = {identity for _line, identity, _data in parsed}
             accounts = _accounts(identities, people)
-            elsewhere = set(
-                User.objects.annotate(lower_email=Lower("email"))
-                .filter(lower_email__in=identities - set(accounts))
-                .values_list("lower_email", flat=True)
-            )
             owners = dict(
                 PixCertification.objects.filter(
                     verification_code__in=[d.verification_code for _line, _i, d in parsed]
@@ -270,16 +268,13 @@ def validate_pix_import(file, *, people, on_progress=None):
             for line, identity, data in parsed:
                 user_id = accounts.get(identity)
                 code = data.verification_code
-                if user_id is None and identity in elsewhere:
+                if user_id is None:
                     report.add_error(
                         line,
-                        _("« %(identity)s » travaille hors de votre territoire.")
-                        % {"identity": identity},
-                    )
-                elif user_id is None:
-                    report.add_error(
-                        line,
-                        _("Aucun compte Entrepairs pour « %(identity)s ».")
+                        _(
+                            "« %(identity)s » : aucune personne de votre territoire n'a cette "
+                            "adresse sur Entrepairs."
+                        )
                         % {"identity": identity},
                     )
                 elif code in seen:
@@ -289,9 +284,10 @@ def validate_pix_import(file, *, people, on_progress=None):
                         % {"code": code, "first": seen[code]},
                     )
                 elif owners.get(code, user_id) != user_id:
+                    report_code_conflict(code=code, claimed_for=user_id, by=by)
                     report.add_error(
                         line,
-                        _("Le code %(code)s est enregistré pour une autre personne.")
+                        _("Le code %(code)s ne peut pas être enregistré pour cette personne.")
                         % {"code": code},
                     )
                 seen.setdefault(code, line)
@@ -444,7 +440,9 @@ def run_import(*, import_id):
         with pix_import.file.open("rb"):
             file = pix_import.file.file
             people = pix_people(pix_import.user) if pix_import.user else User.objects.none()
-            report = validate_pix_import(file, people=people, on_progress=progress)
+            report = validate_pix_import(
+                file, people=people, on_progress=progress, by=pix_import.user
+            )
             if report.ok:
                 PixImport.objects.filter(pk=import_id).update(
                     status=PixImport.Status.WRITING, processed=report.lines, lines=report.lines

@@ -143,7 +143,7 @@ def test_duplicated_lines_and_codes_of_others_are_reported(coordinator, people):
     )
     messages = dict(refused.errors)
     assert "en double (déjà ligne 2)" in messages[3]
-    assert "autre personne" in messages[4]
+    assert "ne peut pas être enregistré" in messages[4]
     assert PixCertification.objects.count() == 1
 
 
@@ -153,7 +153,7 @@ def test_people_outside_the_territory_are_reported(coordinator, people):
     far = EstablishmentFactory(departement=other_academie_departement(), uai="0750654D")
     UserFactory(email="loin@ac-test.fr", establishment=far)
     refused = run("\n".join([HEADER, line("loin@ac-test.fr", 1)]), coordinator)
-    assert "hors de votre territoire" in refused.errors[0][1]
+    assert "aucune personne de votre territoire" in refused.errors[0][1]
 
 
 def test_validation_streams_the_file(coordinator, people):
@@ -176,7 +176,7 @@ def test_the_import_pages(client, coordinator, people):
     assert "Fichier refusé" in client.get(detail).content.decode()
     pk = PixImport.objects.get().pk
     report = client.get(reverse("badges:pix_import_report", args=[pk])).content.decode()
-    assert "3;Aucun compte Entrepairs" in report
+    assert "3;« nobody@ac-test.fr » : aucune personne de votre territoire" in report
     teacher = User.objects.get(email="prof0@ac-test.fr")
     client.force_login(teacher)
     assert client.get(reverse("badges:pix_import")).status_code == 403
