@@ -1,13 +1,11 @@
-from django.core.exceptions import PermissionDenied
 from django.forms import modelform_factory
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.forms import WagtailAdminModelForm
-from wagtail.admin.views import generic
-from wagtail.admin.viewsets.model import ModelViewSet, ModelViewSetGroup
-from wagtail.permission_policies import ModelPermissionPolicy
+from wagtail.admin.viewsets.model import ModelViewSetGroup
 from wagtail.permissions import register_permission_policy
 
+from cotraining.admin_views import ScopedModelViewSet, TerritoryScopedPolicy
 from cotraining.models import WorkshopPage
 from cotraining.permissions import coordinated_academies
 
@@ -51,9 +49,10 @@ def register_audit_actions(actions):
 # --- Object-level rights: coordinators run their académie's issuers, platform admins all ---
 
 
-class AcademieScopedPolicy(ModelPermissionPolicy):
+class AcademieScopedPolicy(TerritoryScopedPolicy):
     """Model permissions from the role groups, narrowed to the académies a person coordinates
-    (`academie_path` leads from the model to its académie)."""
+    (`academie_path` leads from the model to its académie). Every view of these viewsets, the
+    history, usage, inspect and copy pages included, keeps to it (cotraining.admin_views)."""
 
     def __init__(self, model, academie_path):
         super().__init__(model)
@@ -64,17 +63,6 @@ class AcademieScopedPolicy(ModelPermissionPolicy):
         if user.is_superuser:
             return everything
         return everything.filter(**{f"{self.academie_path}__in": coordinated_academies(user)})
-
-    def user_has_permission_for_instance(self, user, action, instance):
-        return (
-            self.user_has_permission(user, action)
-            and self.scope(user).filter(pk=instance.pk).exists()
-        )
-
-    def instances_user_has_any_permission_for(self, user, actions):
-        if not self.user_has_any_permission(user, actions):
-            return self.model._default_manager.none()
-        return self.scope(user)
 
 
 class ScopedChoicesForm(WagtailAdminModelForm):
@@ -102,35 +90,6 @@ def academies_of(ids):
     return Academie.objects.filter(pk__in=ids)
 
 
-class ScopedIndexView(generic.IndexView):
-    def get_base_queryset(self):
-        return self.permission_policy.scope(self.request.user).filter(
-            pk__in=super().get_base_queryset().values("pk")
-        )
-
-
-class ScopedObjectMixin:
-    """Edit, delete and inspect only what the person's académies own (403 otherwise)."""
-
-    def get_object(self, queryset=None):
-        instance = super().get_object(queryset)
-        if not self.permission_policy.scope(self.request.user).filter(pk=instance.pk).exists():
-            raise PermissionDenied
-        return instance
-
-
-class ScopedEditView(ScopedObjectMixin, generic.EditView):
-    pass
-
-
-class ScopedDeleteView(ScopedObjectMixin, generic.DeleteView):
-    pass
-
-
-class ScopedInspectView(ScopedObjectMixin, generic.InspectView):
-    pass
-
-
 register_permission_policy(Issuer, AcademieScopedPolicy(Issuer, "academie"))
 register_permission_policy(BadgeClass, AcademieScopedPolicy(BadgeClass, "issuer__academie"))
 register_permission_policy(
@@ -138,12 +97,7 @@ register_permission_policy(
 )
 
 
-class ScopedViewSet(ModelViewSet):
-    index_view_class = ScopedIndexView
-    edit_view_class = ScopedEditView
-    delete_view_class = ScopedDeleteView
-    inspect_view_class = ScopedInspectView
-
+class ScopedViewSet(ScopedModelViewSet):
     def get_form_class(self, for_update=False):
         return modelform_factory(
             self.model,

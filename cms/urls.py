@@ -7,6 +7,7 @@ from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
 from badges.indicators.api import api as indicators_api
+from cotraining.admin_views import site_history_urlpatterns
 
 from . import views
 from .auth import to_allauth
@@ -24,6 +25,8 @@ urlpatterns = [
     *login_paths,
     path("health/", views.health, name="health"),
     path("i18n/setlang/", set_language, name="set_language"),
+    # The site history report scoped to the coordinator's territory, ahead of Wagtail's own.
+    path("admin/", include(site_history_urlpatterns)),
     path("admin/", include(wagtailadmin_urls)),
     path("django-admin/", admin.site.urls),
     path("documents/", include(wagtaildocs_urls)),

@@ -7,9 +7,9 @@ from wagtail.admin.views import generic
 from wagtail.admin.views.generic.history import HistoryView
 from wagtail.admin.views.generic.usage import UsageView
 from wagtail.admin.viewsets.model import ModelViewSet
-from wagtail.permission_policies import ModelPermissionPolicy
 from wagtail.permissions import register_permission_policy
 
+from cotraining.admin_views import TerritoryScopedPolicy
 from cotraining.exceptions import ServiceError
 
 from . import services
@@ -28,7 +28,7 @@ def register_audit_actions(actions):
 # --- Reports of inappropriate content -------------------------------------------------------
 
 
-class ContentReportPermissionPolicy(ModelPermissionPolicy):
+class ContentReportPermissionPolicy(TerritoryScopedPolicy):
     """Reports come from the site (cms.services.report_content), never from the admin, and
     stay as the trace of what was decided: nobody adds or deletes one here. A coordinator sees
     and handles only the reports of the académies they coordinate (services.reports_visible_to).
@@ -36,18 +36,7 @@ class ContentReportPermissionPolicy(ModelPermissionPolicy):
 
     forbidden = ("add", "delete")
 
-    def user_has_permission(self, user, action):
-        return action not in self.forbidden and super().user_has_permission(user, action)
-
-    def user_has_permission_for_instance(self, user, action, instance):
-        return (
-            self.user_has_permission(user, action)
-            and services.reports_visible_to(user=user).filter(pk=instance.pk).exists()
-        )
-
-    def instances_user_has_any_permission_for(self, user, actions):
-        if not self.user_has_any_permission(user, actions):
-            return ContentReport.objects.none()
+    def scope(self, user):
         return services.reports_visible_to(user=user)
 
 

@@ -1,9 +1,11 @@
 from django.apps import AppConfig
 from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
+from wagtail.users.apps import WagtailUsersAppConfig
 
 
 class CotrainingConfig(AppConfig):
+    default = True  # this module holds a second AppConfig (WagtailUsersConfig)
     name = "cotraining"
     verbose_name = _("Co-formation")
     default_auto_field = "django.db.models.BigAutoField"
@@ -30,3 +32,11 @@ class CotrainingConfig(AppConfig):
         post_migrate.connect(
             roles.sync_role_groups_after_migrate, dispatch_uid="cotraining.sync_role_groups"
         )
+
+
+class WagtailUsersConfig(WagtailUsersAppConfig):
+    """Wagtail's users app with its users viewset scoped to the coordinator's académie
+    (cotraining.admin_views.UserViewSet); listed in INSTALLED_APPS instead of wagtail.users."""
+
+    default = False
+    user_viewset = "cotraining.admin_views.UserViewSet"

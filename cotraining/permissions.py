@@ -8,7 +8,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from .constants import EnrollmentStatus, Role, SessionStatus
-from .models import Enrollment, RoleAssignment, Session, WorkshopPage
+from .models import Enrollment, Notification, RoleAssignment, Session, User, WorkshopPage
 
 
 def has_role(user, role):
@@ -71,3 +71,52 @@ def approvable_enrollments(user):
 
 def can_decide(user, enrollment):
     return approvable_enrollments(user).filter(pk=enrollment.pk).exists()
+
+
+# --- The académie's people and records, as the Wagtail admin lists them ---------------------
+
+
+def _in_coordinated(user, prefix=""):
+    """Q over rows whose académie, département or establishment lies in an académie this person
+    coordinates (`prefix` leads from the model to a RoleAssignment-like triple of fields)."""
+    academies = coordinated_academies(user)
+    return (
+        Q(**{f"{prefix}academie__in": academies})
+        | Q(**{f"{prefix}departement__academie__in": academies})
+        | Q(**{f"{prefix}establishment__departement__academie__in": academies})
+    )
+
+
+def academie_people(user):
+    """People a coordinator may read: those working in an establishment of their académie or
+    holding a role scoped to it, and themselves. Everyone for a platform admin."""
+    if not user.is_authenticated:
+        return User.objects.none()
+    if user.is_superuser:
+        return User.objects.all()
+    roles_there = RoleAssignment.objects.filter(_in_coordinated(user), user_id=OuterRef("pk"))
+    return User.objects.filter(
+        Q(pk=user.pk)
+        | Q(establishment__departement__academie__in=coordinated_academies(user))
+        | Q(Exists(roles_there))
+    )
+
+
+def visible_role_assignments(user):
+    """Role assignments within the territory a person coordinates (all for a platform admin)."""
+    if not user.is_authenticated:
+        return RoleAssignment.objects.none()
+    if user.is_superuser:
+        return RoleAssignment.objects.all()
+    return RoleAssignment.objects.filter(_in_coordinated(user))
+
+
+def visible_notifications(user):
+    """Emails about the enrolments in the sessions of the académies a person coordinates."""
+    if not user.is_authenticated:
+        return Notification.objects.none()
+    if user.is_superuser:
+        return Notification.objects.all()
+    return Notification.objects.filter(
+        enrollment__session__workshop__academie__in=coordinated_academies(user)
+    )

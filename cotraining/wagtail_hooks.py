@@ -15,6 +15,13 @@ from wagtail.permission_policies.pages import PagePermissionPolicy
 from wagtail.permissions import register_permission_policy
 
 from . import services
+from .admin_views import (
+    ReadOnlyScopedPolicy,
+    ScopedIndexView,
+    ScopedModelViewSet,
+    ScopedObjectMixin,
+    TerritoryScopedPolicy,
+)
 from .constants import AuditAction
 from .exceptions import ServiceError
 from .forms import SessionAdminForm
@@ -25,9 +32,10 @@ from .models import (
     Notification,
     RoleAssignment,
     Session,
+    User,
     WorkshopPage,
 )
-from .permissions import coordinated_academies
+from .permissions import academie_people, visible_notifications, visible_role_assignments
 
 
 @hooks.register("register_log_actions")
@@ -101,7 +109,7 @@ class RoleAssignmentCreateView(generic.CreateView):
             return self.form_invalid(form)
 
 
-class RoleAssignmentDeleteView(generic.DeleteView):
+class RoleAssignmentDeleteView(ScopedObjectMixin, generic.DeleteView):
     def delete_action(self):
         services.revoke_role(assignment=self.object, by=self.request.user)
 
@@ -122,11 +130,22 @@ class ReadOnlyRecordPermissionPolicy(NoChangePermissionPolicy):
     forbidden = ("add", "change", "delete")
 
 
+class RoleAssignmentPermissionPolicy(TerritoryScopedPolicy):
+    """Granted and revoked by the services (never changed in place); a coordinator reads the
+    assignments of their académie only."""
+
+    forbidden = ("change",)
+
+
 # Registered here rather than on the viewsets (Wagtail 9 drops the viewset attribute).
-register_permission_policy(RoleAssignment, NoChangePermissionPolicy(RoleAssignment))
+register_permission_policy(
+    RoleAssignment, RoleAssignmentPermissionPolicy(RoleAssignment, visible_role_assignments)
+)
 register_permission_policy(DataImport, ReadOnlyRecordPermissionPolicy(DataImport))
 register_permission_policy(Competence, ReadOnlyRecordPermissionPolicy(Competence))
-register_permission_policy(Notification, ReadOnlyRecordPermissionPolicy(Notification))
+register_permission_policy(Notification, ReadOnlyScopedPolicy(Notification, visible_notifications))
+# Replaces wagtail.users' policy: a coordinator reads the people of their académie only.
+register_permission_policy(User, TerritoryScopedPolicy(User, academie_people))
 
 
 class ReadOnlyRecordMixin:
@@ -138,7 +157,7 @@ class ReadOnlyRecordMixin:
         return {**super().get_index_view_kwargs(**kwargs), "edit_url_name": None}
 
 
-class RoleAssignmentViewSet(ReadOnlyRecordMixin, ModelViewSet):
+class RoleAssignmentViewSet(ReadOnlyRecordMixin, ScopedModelViewSet):
     """Granting and revoking go through the services so that groups follow the roles."""
 
     model = RoleAssignment
@@ -191,7 +210,7 @@ class TerritoryViewSetGroup(ModelViewSetGroup):
 # --- Sessions ----------------------------------------------------------------------------------
 
 
-class SessionPermissionPolicy(ModelPermissionPolicy):
+class SessionPermissionPolicy(TerritoryScopedPolicy):
     """Model permissions from the role groups, narrowed to the workshops a person may edit.
 
     A trainer manages the sessions of workshops in their académie's section (page permissions),
@@ -202,15 +221,13 @@ class SessionPermissionPolicy(ModelPermissionPolicy):
         editable = PagePermissionPolicy().instances_user_has_permission_for(user, "change")
         return WorkshopPage.objects.filter(pk__in=editable.values("pk"))
 
+    def scope(self, user):
+        return Session.objects.filter(workshop__in=self._editable_workshops(user))
+
     def user_has_permission_for_instance(self, user, action, instance):
         if not self.user_has_permission(user, action):
             return False
         return self._editable_workshops(user).filter(pk=instance.workshop_id).exists()
-
-    def instances_user_has_any_permission_for(self, user, actions):
-        if not self.user_has_any_permission(user, actions):
-            return Session.objects.none()
-        return Session.objects.filter(workshop__in=self._editable_workshops(user))
 
 
 register_permission_policy(Session, SessionPermissionPolicy(Session))
@@ -350,7 +367,7 @@ def cancel_session_view(request, pk):
     )
 
 
-class SessionViewSet(ModelViewSet):
+class SessionViewSet(ScopedModelViewSet):
     model = Session
     icon = "date"
     menu_label = _("Séances")
@@ -387,22 +404,16 @@ class SessionViewSet(ModelViewSet):
         ]
 
 
-class NotificationIndexView(generic.IndexView):
-    """Coordinators see the emails of their académie's sessions; failures first to act on."""
+class NotificationIndexView(ScopedIndexView):
+    """Coordinators see the emails of their académie's sessions (the policy's scope)."""
 
     def get_base_queryset(self):
-        queryset = (
+        return (
             super().get_base_queryset().select_related("recipient", "enrollment__session__workshop")
         )
-        user = self.request.user
-        if user.is_superuser:
-            return queryset
-        return queryset.filter(
-            enrollment__session__workshop__academie__in=coordinated_academies(user)
-        )
 
 
-class NotificationViewSet(ReadOnlyRecordMixin, ModelViewSet):
+class NotificationViewSet(ReadOnlyRecordMixin, ScopedModelViewSet):
     """Emails owed about enrolments: sent, pending a retry, or failed after every attempt."""
 
     model = Notification

@@ -37,7 +37,7 @@ INSTALLED_APPS = [
     "wagtail.contrib.settings",
     "wagtail.embeds",
     "wagtail.sites",
-    "wagtail.users",
+    "cotraining.apps.WagtailUsersConfig",  # wagtail.users, its users list scoped
     "wagtail.snippets",
     "wagtail.documents",
     "wagtail.images",
