@@ -150,8 +150,9 @@ class BulkAwardForm(DsfrBaseForm):
     file = forms.FileField(
         label=_("Fichier CSV"),
         help_text=_(
-            "UTF-8, séparateur « ; » ou « , ». Colonnes : email (obligatoire), evidence_url, "
-            "narrative, issued_on et expires (dates AAAA-MM-JJ). 2 Mo au plus."
+            "UTF-8 ou Windows-1252, séparateur « ; », « , » ou tabulation. Colonnes : email "
+            "(obligatoire), evidence_url, narrative, issued_on et expires (dates JJ/MM/AAAA ou "
+            "AAAA-MM-JJ ; une date d'expiration déjà passée est refusée). 2 Mo au plus."
         ),
         widget=forms.FileInput(attrs={"accept": ".csv,text/csv"}),
     )

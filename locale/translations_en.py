@@ -1324,4 +1324,9 @@ EN = {
     "Certification Pix+ Édu vérifiée": "Verified Pix+ Édu certification",
     # --- Email greetings (templates/account/email, templates/wagtailadmin/notifications) ---
     "L'équipe Entrepairs": "The Entrepairs team",
+    # --- ux-search-csv ---
+    "En-tête incorrect : colonnes manquantes %(missing)s (séparateur lu « %(delimiter)s »).": "Wrong header: missing columns %(missing)s (separator read: “%(delimiter)s”).",
+    "tabulation": "tab",
+    "expires : la date d'expiration est déjà passée": "expires: the expiry date is already past",
+    "UTF-8 ou Windows-1252, séparateur « ; », « , » ou tabulation. Colonnes : email (obligatoire), evidence_url, narrative, issued_on et expires (dates JJ/MM/AAAA ou AAAA-MM-JJ ; une date d'expiration déjà passée est refusée). 2 Mo au plus.": "UTF-8 or Windows-1252, separator “;”, “,” or tab. Columns: email (required), evidence_url, narrative, issued_on and expires (dates DD/MM/YYYY or YYYY-MM-DD; an expiry date already past is refused). 2 MB at most.",
 }
