@@ -46,6 +46,6 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='user',
             name='search_name',
-            field=models.GeneratedField(db_persist=True, expression=cotraining.folding.Fold(django.db.models.functions.text.Concat('first_name', models.Value(' '), 'last_name', models.Value(' '), 'email')), output_field=models.TextField(), verbose_name='nom pour la recherche'),
+            field=models.GeneratedField(db_persist=True, expression=cotraining.folding.Fold(django.db.models.functions.text.Concat('first_name', models.Value(' '), 'last_name', models.Value(' '), 'email', output_field=models.TextField())), output_field=models.TextField(), verbose_name='nom pour la recherche'),
         ),
     ]

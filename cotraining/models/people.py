@@ -184,7 +184,16 @@ class User(AbstractBaseUser, PermissionsMixin):
     # Name and address folded by the database itself (cotraining.folding), whoever saves the
     # row: people searches find "Léa" when "lea" is typed, on SQLite and PostgreSQL alike.
     search_name = models.GeneratedField(
-        expression=Fold(Concat("first_name", Value(" "), "last_name", Value(" "), "email")),
+        expression=Fold(
+            Concat(
+                "first_name",
+                Value(" "),
+                "last_name",
+                Value(" "),
+                "email",
+                output_field=models.TextField(),
+            )
+        ),
         output_field=models.TextField(),
         db_persist=True,
         verbose_name=_("nom pour la recherche"),
