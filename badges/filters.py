@@ -5,6 +5,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from dsfr.forms import DsfrBaseForm
 
+from cotraining.folding import fold
 from cotraining.models import Establishment
 
 from .constants import PixSource, PixStatus
@@ -45,10 +46,8 @@ class PixCertificationFilterSet(django_filters.FilterSet):
     def search(self, queryset, name, value):
         words = value.split()[:4]
         for word in words:
+            # The person's folded name and address: "lea" finds Léa.
             queryset = queryset.filter(
-                Q(user__last_name__icontains=word)
-                | Q(user__first_name__icontains=word)
-                | Q(user__email__icontains=word)
-                | Q(verification_code__icontains=word)
+                Q(user__search_name__contains=fold(word)) | Q(verification_code__icontains=word)
             )
         return queryset

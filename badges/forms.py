@@ -6,6 +6,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from dsfr.forms import DsfrBaseForm
 
+from cotraining.folding import fold
 from cotraining.models import Competence, User
 
 from .constants import (
@@ -26,13 +27,14 @@ MAX_PIX_IMPORT_BYTES = 50 * 1024 * 1024  # 200,000 lines of a Pix Orga export: a
 
 
 def search_people(term, *, within):
-    """People of `within` whose name or address contains the term (at most 20, by name)."""
-    term = (term or "").strip()
-    if len(term) < 2:
+    """People of `within` whose name or address holds every word of the term (at most 20, by
+    name), accents and letter case aside: "lea mar" finds Léa Marchand (User.search_name)."""
+    words = fold(term).split()
+    if len("".join(words)) < 2:
         return User.objects.none()
-    query = Q(email__icontains=term)
-    for word in term.split():
-        query |= Q(first_name__icontains=word) | Q(last_name__icontains=word)
+    query = Q()
+    for word in words[:4]:
+        query &= Q(search_name__contains=word)
     # Ids first: a sliced queryset cannot be combined with the posted choices later.
     ids = list(
         within.filter(query, is_active=True)
@@ -150,8 +152,9 @@ class BulkAwardForm(DsfrBaseForm):
     file = forms.FileField(
         label=_("Fichier CSV"),
         help_text=_(
-            "UTF-8, séparateur « ; » ou « , ». Colonnes : email (obligatoire), evidence_url, "
-            "narrative, issued_on et expires (dates AAAA-MM-JJ). 2 Mo au plus."
+            "UTF-8 ou Windows-1252, séparateur « ; », « , » ou tabulation. Colonnes : email "
+            "(obligatoire), evidence_url, narrative, issued_on et expires (dates JJ/MM/AAAA ou "
+            "AAAA-MM-JJ ; une date d'expiration déjà passée est refusée). 2 Mo au plus."
         ),
         widget=forms.FileInput(attrs={"accept": ".csv,text/csv"}),
     )

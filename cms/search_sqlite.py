@@ -1,4 +1,6 @@
-"""The SQLite side of cms.search_backends: Snowball stems beside the text FTS5 indexes."""
+"""The SQLite side of cms.search_backends: Snowball stems beside the text FTS5 indexes, and a
+folded copy (lower case, no accents) that LIKE searches for parts of words (cotraining.search).
+"""
 
 from django.utils.encoding import force_str
 from modelsearch.backends.database.sqlite.sqlite import (
@@ -9,20 +11,24 @@ from modelsearch.backends.database.sqlite.sqlite import (
 from modelsearch.query import PlainText
 from modelsearch.utils import get_content_type_pk
 
+from cotraining.folding import fold
+
 from .search_backends import french_stems
 
 
 class FrenchSQLiteIndex(SQLiteIndex):
     def add_items(self, model, objs):
         super().add_items(model, objs)
-        # Entries were just written with the original text; append the stems once.
+        # Entries were just written with the original text; append the stems and the folded
+        # text once (SQLite's LIKE knows neither accents nor non-ASCII letter case).
         entries = self.entries.filter(
             content_type_id=get_content_type_pk(model),
             object_id__in=[force_str(obj.pk) for obj in objs],
         ).values_list("pk", "title", "body")
         for pk, title, body in entries:
             self.entries.filter(pk=pk).update(
-                title=f"{title} {french_stems(title)}", body=f"{body} {french_stems(body)}"
+                title=f"{title} {french_stems(title)} {fold(title)}",
+                body=f"{body} {french_stems(body)} {fold(body)}",
             )
 
 

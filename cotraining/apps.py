@@ -11,15 +11,27 @@ class CotrainingConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
+        from django.db import connections
+        from django.db.backends.signals import connection_created
         from django.db.models.signals import post_delete, post_save
         from wagtail.signals import post_page_move
 
+        from .folding import register_sqlite_function
+
+        # The folding function of search columns (cotraining.folding), on every SQLite
+        # connection, including any opened before this app was ready.
+        connection_created.connect(register_sqlite_function, dispatch_uid="cotraining.fold")
+        for connection in connections.all(initialized_only=True):
+            if connection.connection is not None:
+                register_sqlite_function(connection=connection)
+
         from . import roles
         from .catalogue_cache import touch_catalogue
-        from .models import Enrollment, Session, WorkshopPage
+        from .models import Enrollment, SearchSynonym, Session, WorkshopPage
 
-        # Cached catalogue listings become obsolete when what they count changes.
-        for model in (WorkshopPage, Session, Enrollment):
+        # Cached catalogue listings become obsolete when what they count (or how a search
+        # reads, its synonyms) changes.
+        for model in (WorkshopPage, Session, Enrollment, SearchSynonym):
             for name, signal in (("saved", post_save), ("deleted", post_delete)):
                 signal.connect(
                     touch_catalogue,

@@ -15,6 +15,7 @@ from django.db.models import Count, Exists, IntegerField, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 from dsfr.forms import DsfrBaseForm
@@ -22,6 +23,7 @@ from dsfr.forms import DsfrBaseForm
 from .catalogue_cache import cached_fragment
 from .constants import Degree, Modality, Theme, TrainingPlan
 from .models import Competence, Departement, Discipline, Session, WorkshopPage
+from .search import search_workshops, synonym_groups
 
 PAGE_SIZE = 12
 
@@ -104,15 +106,16 @@ class WorkshopFilterSet(django_filters.FilterSet):
         return Session.objects.upcoming(self.now).filter(workshop=OuterRef("pk"))
 
     def filter_search(self, queryset, name, value):
-        value = value.strip()
-        if not value:
-            return queryset
-        # Wagtail's search backend (French stems, accents optional) gives the matching pages;
-        # the other filters then apply to them in the same SQL query.
-        matches = WorkshopPage.objects.live().search(
-            value, operator="and", order_by_relevance=False
+        # Stems, parts of words and synonyms (cotraining.search), in the same SQL query as the
+        # other filters; annotates `search_rank` (full-text matches first).
+        return search_workshops(
+            queryset, value, searchable=WorkshopPage.objects.live(), groups=self.synonym_groups
         )
-        return queryset.filter(pk__in=matches.get_queryset().values("pk"))
+
+    @cached_property
+    def synonym_groups(self):
+        # Read once: the facets apply this filter again, once each.
+        return synonym_groups()
 
     def filter_degree(self, queryset, name, value):
         # A workshop without a degree is open to both.
@@ -269,7 +272,10 @@ def _listing_context(request, index_page, now):
     filterset = WorkshopFilterSet(request.GET, queryset=base, academie=index_page.academie, now=now)
     valid = filterset.is_valid()
     workshops = filterset.qs if valid else base.none()
-    ordered = _with_next_sessions(workshops, upcoming).order_by("next_start", "title")
+    ordering = ("next_start", "title")
+    if "search_rank" in workshops.query.annotations:  # a search: full-text matches first
+        ordering = ("search_rank", *ordering)
+    ordered = _with_next_sessions(workshops, upcoming).order_by(*ordering)
     query = request.GET.copy()
     query.pop("page", None)
     return {

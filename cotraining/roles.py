@@ -22,6 +22,13 @@ ROLE_GROUP_NAMES = {
 
 # Sessions: model permissions here; which workshops' sessions is decided by page permissions
 # (cotraining.wagtail_hooks.SessionPermissionPolicy).
+# The catalogue's synonym list ("Synonymes de recherche", cotraining.search).
+SYNONYM_PERMISSIONS = [
+    "cotraining.add_searchsynonym",
+    "cotraining.change_searchsynonym",
+    "cotraining.delete_searchsynonym",
+    "cotraining.view_searchsynonym",
+]
 SESSION_PERMISSIONS = [
     "cotraining.add_session",
     "cotraining.change_session",
@@ -36,6 +43,7 @@ ROLE_PERMISSIONS = {
     Role.COORDINATOR: [
         "wagtailadmin.access_admin",
         *SESSION_PERMISSIONS,
+        *SYNONYM_PERMISSIONS,
         "cotraining.view_establishment",
         "cotraining.view_user",
         "cotraining.view_roleassignment",
@@ -57,6 +65,7 @@ ROLE_PERMISSIONS = {
     Role.PLATFORM_ADMIN: [
         "wagtailadmin.access_admin",
         *SESSION_PERMISSIONS,
+        *SYNONYM_PERMISSIONS,
         "cotraining.add_establishment",
         "cotraining.change_establishment",
         "cotraining.view_establishment",

@@ -13,6 +13,8 @@ from wagtail.admin.widgets import HeaderButton
 from wagtail.permission_policies import ModelPermissionPolicy
 from wagtail.permission_policies.pages import PagePermissionPolicy
 from wagtail.permissions import register_permission_policy
+from wagtail.snippets.models import register_snippet
+from wagtail.snippets.views.snippets import SnippetViewSet
 
 from . import services
 from .admin_views import (
@@ -31,6 +33,7 @@ from .models import (
     Establishment,
     Notification,
     RoleAssignment,
+    SearchSynonym,
     Session,
     User,
     WorkshopPage,
@@ -478,3 +481,22 @@ def register_viewsets():
 @hooks.register("register_admin_viewset")
 def register_session_viewset():
     return SessionViewSet("sessions", url_prefix="seances")
+
+
+# --- Search synonyms ---------------------------------------------------------------------------
+
+
+class SearchSynonymViewSet(SnippetViewSet):
+    """The catalogue search's synonyms ("visio, visioconférence"), edited by coordinators and
+    platform administrators (role permissions); every change is in the snippet's history."""
+
+    model = SearchSynonym
+    icon = "search"
+    menu_label = _("Synonymes de recherche")
+    add_to_admin_menu = False
+    list_display = ["terms"]
+    search_fields = ["terms"]
+    form_fields = ["terms"]
+
+
+register_snippet(SearchSynonymViewSet)

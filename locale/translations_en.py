@@ -1333,4 +1333,15 @@ EN = {
     "Le code %(code)s ne peut pas être enregistré pour cette personne.": "Code %(code)s cannot be recorded for this person.",
     "Code de vérification saisi pour une autre personne": "Verification code entered for another person",
     "Code saisi par un tiers": "Code entered by someone else",
+    # --- ux-search-csv ---
+    "En-tête incorrect : colonnes manquantes %(missing)s (séparateur lu « %(delimiter)s »).": "Wrong header: missing columns %(missing)s (separator read: “%(delimiter)s”).",
+    "tabulation": "tab",
+    "expires : la date d'expiration est déjà passée": "expires: the expiry date is already past",
+    "UTF-8 ou Windows-1252, séparateur « ; », « , » ou tabulation. Colonnes : email (obligatoire), evidence_url, narrative, issued_on et expires (dates JJ/MM/AAAA ou AAAA-MM-JJ ; une date d'expiration déjà passée est refusée). 2 Mo au plus.": "UTF-8 or Windows-1252, separator “;”, “,” or tab. Columns: email (required), evidence_url, narrative, issued_on and expires (dates DD/MM/YYYY or YYYY-MM-DD; an expiry date already past is refused). 2 MB at most.",
+    "nom pour la recherche": "name for searching",
+    "termes équivalents": "equivalent terms",
+    "Mots ou expressions de même sens, séparés par des virgules : « visio, visioconférence, classe virtuelle ».": "Words or phrases with the same meaning, separated by commas: “visio, visioconférence, classe virtuelle”.",
+    "synonymes de recherche": "search synonyms",
+    "Synonymes de recherche": "Search synonyms",
+    "Indiquez au moins deux termes différents, séparés par des virgules.": "Give at least two different terms, separated by commas.",
 }

@@ -2,8 +2,6 @@
 by chunk tasks (one transaction each: assertions, audit entries, counts and the chunk's record).
 """
 
-import csv
-import io
 import math
 from datetime import date, datetime, time
 from pathlib import Path
@@ -17,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from wagtail.log_actions import log
 
-from cotraining.csvio import detect_encoding
+from cotraining.csvio import CsvRows, parse_optional_date
 from cotraining.exceptions import ServiceError
 
 from ..constants import AuditAction, AwardRights
@@ -118,26 +116,6 @@ def award_manually(*, badge_class, people=(), emails=(), evidence_url="", narrat
     return awarded, already_had
 
 
-def _decoded_records(file):
-    """(record number, cells) for each CSV record of an uploaded file, header included.
-
-    Records are numbered as a spreadsheet numbers its rows (header = 1, a cell spanning several
-    lines still one row), not by physical line; the delimiter is the header's (; or ,).
-    """
-    encoding = detect_encoding(file)
-    file.seek(0)
-    text = io.TextIOWrapper(file, encoding=encoding, newline="")
-    try:
-        header = text.readline()
-        delimiter = ";" if header.count(";") > header.count(",") else ","
-        text.seek(0)
-        yield from enumerate(csv.reader(text, delimiter=delimiter), start=1)
-    except csv.Error as exc:
-        raise ServiceError("csv_unreadable", _("Fichier CSV illisible : %s") % exc) from exc
-    finally:
-        text.detach()
-
-
 def _parse_bulk_row(values, today):
     """The row's fields, or ValueError with every problem found on it."""
     problems = []
@@ -157,21 +135,17 @@ def _parse_bulk_row(values, today):
             problems.append(_("lien de preuve invalide « %(value)s »") % {"value": url})
     dates = {}
     for column in ("issued_on", "expires"):
-        raw = values.get(column, "").strip()
-        if not raw:
-            dates[column] = None
-            continue
         try:
-            dates[column] = date.fromisoformat(raw)
-        except ValueError:
+            dates[column] = parse_optional_date(values.get(column), column)
+        except ValueError as exc:
             dates[column] = None
-            problems.append(
-                _("%(column)s : date « %(value)s » invalide (format AAAA-MM-JJ)")
-                % {"column": column, "value": raw}
-            )
-    if dates["issued_on"] and dates["issued_on"] > today:
+            problems.append(str(exc))
+    issued_on, expires = dates["issued_on"], dates["expires"]
+    if issued_on and issued_on > today:
         problems.append(_("issued_on : la date de délivrance est dans le futur"))
-    if dates["expires"] and dates["expires"] <= (dates["issued_on"] or today):
+    if expires and expires < today:
+        problems.append(_("expires : la date d'expiration est déjà passée"))
+    elif expires and expires <= (issued_on or today):
         problems.append(_("expires : la date d'expiration doit suivre la date de délivrance"))
     if problems:
         raise ValueError(" ; ".join(problems))
@@ -179,8 +153,8 @@ def _parse_bulk_row(values, today):
         "email": email,
         "evidence_url": url,
         "narrative": values.get("narrative", "").strip(),
-        "issued_on": dates["issued_on"].isoformat() if dates["issued_on"] else "",
-        "expires": dates["expires"].isoformat() if dates["expires"] else "",
+        "issued_on": issued_on.isoformat() if issued_on else "",
+        "expires": expires.isoformat() if expires else "",
     }
 
 
@@ -189,43 +163,33 @@ def validate_bulk_award_csv(file):
 
     Returns the rows (dicts with their line number) or raises CsvInvalid listing each bad line
     with its reasons, so that the whole file is fixed at once and never half awarded.
-    Columns: email (required), evidence_url, narrative, issued_on, expires (ISO dates), in any
-    order and letter case; UTF-8 with or without BOM; ";" or "," separated.
+    Columns: email (required), evidence_url, narrative, issued_on, expires (dates JJ/MM/AAAA or
+    AAAA-MM-JJ), in any order and letter case; read by cotraining.csvio (UTF-8 or Windows-1252,
+    ";", "," or tab separated). An expiry date already past is refused.
     """
     errors, rows, seen = [], [], {}
     today = timezone.localdate()
-    records = _decoded_records(file)
     try:
-        _number, header = next(records, (1, []))
-        columns = [name.strip().lower() for name in header]
-        if not any(columns):
-            raise CsvInvalid([(0, _("Le fichier est vide."))])
-        if "email" not in columns:
-            raise CsvInvalid(
-                [
-                    (
-                        1,
-                        _(
-                            "En-tête : colonne « email » manquante "
-                            "(colonnes possibles : %(columns)s)."
-                        )
-                        % {"columns": ", ".join(BULK_COLUMNS)},
-                    )
-                ]
-            )
-        for line, cells in records:
-            if not any(cell.strip() for cell in cells):
-                continue
+        records = CsvRows(file, optional=BULK_COLUMNS)
+    except ServiceError as exc:  # encoding, empty or unreadable: the file as a whole
+        raise CsvInvalid([(0, exc.message)]) from exc
+    if "email" not in records.columns:
+        raise CsvInvalid(
+            [
+                (
+                    1,
+                    _("En-tête : colonne « email » manquante (colonnes possibles : %(columns)s).")
+                    % {"columns": ", ".join(BULK_COLUMNS)},
+                )
+            ]
+        )
+    try:
+        for line, values in records:
             if len(rows) + len(errors) >= MAX_BULK_ROWS:
                 errors.append(
                     (line, _("Au plus %(max)s lignes par fichier.") % {"max": MAX_BULK_ROWS})
                 )
                 break
-            values = {
-                name: cells[i]
-                for i, name in enumerate(columns)
-                if name in BULK_COLUMNS and i < len(cells)
-            }
             try:
                 row = _parse_bulk_row(values, today)
             except ValueError as exc:
@@ -242,12 +206,8 @@ def validate_bulk_award_csv(file):
                 continue
             seen[row["email"]] = line
             rows.append({"line": line, **row})
-    except CsvInvalid:
-        raise
     except ServiceError as exc:
         raise CsvInvalid([(0, exc.message)]) from exc
-    finally:
-        records.close()  # hands the file back (detached) even when left half read
     if errors:
         raise CsvInvalid(errors)
     if not rows:

@@ -8,7 +8,6 @@ numbers; a clean file imported again changes nothing (upsert by verification cod
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path
 
 from django.conf import settings
@@ -18,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from wagtail.log_actions import log
 
-from cotraining.csvio import CsvRows
+from cotraining.csvio import CsvRows, parse_date
 from cotraining.exceptions import ServiceError
 from cotraining.models import User
 
@@ -54,7 +53,6 @@ IMPORT_OPTIONAL_COLUMNS = (
     "pixedu_niveau_jury",
     "pixedu_date_jury",
 )
-IMPORT_ENCODINGS = ("utf-8-sig", "cp1252")
 IMPORT_MAX_LINES = 500_000
 IMPORT_BATCH = 1000
 IMPORT_PROGRESS_EVERY = 5000
@@ -87,19 +85,6 @@ _EDU_LEVELS = {
 }
 
 
-def _parse_date(value, column):
-    value = (value or "").strip()
-    for pattern in ("%d/%m/%Y", "%Y-%m-%d"):
-        try:
-            return datetime.strptime(value, pattern).date()  # noqa: DTZ007 (a calendar date)
-        except ValueError:
-            continue
-    raise ValueError(
-        _("%(column)s : « %(value)s » n'est pas une date (JJ/MM/AAAA).")
-        % {"column": column, "value": value}
-    )
-
-
 def _parse_int(value, column, *, empty=None):
     value = (value or "").strip()
     if value in ("", "-") and empty is not None:
@@ -127,7 +112,7 @@ def _parse_import_row(values):
             problems.append(str(exc))
             return None
 
-    taken_on = attempt(_parse_date, values.get("date_certification"), "date_certification")
+    taken_on = attempt(parse_date, values.get("date_certification"), "date_certification")
     score = attempt(_parse_int, values.get("score"), "score")
     levels = {code: attempt(_parse_int, values.get(code), code, empty=0) for code in CRCN_CODES}
     max_level = attempt(_parse_int, values.get("niveau_max"), "niveau_max", empty=0)
@@ -154,7 +139,7 @@ def _parse_import_row(values):
             )
         jury_on = None
         if values.get("pixedu_date_jury"):
-            jury_on = attempt(_parse_date, values.get("pixedu_date_jury"), "pixedu_date_jury")
+            jury_on = attempt(parse_date, values.get("pixedu_date_jury"), "pixedu_date_jury")
         if scope and automated:
             edu = PixPlusEdu(scope, automated, jury, jury_on)
     if problems:
@@ -198,7 +183,6 @@ def _rows(file):
         file,
         required=IMPORT_REQUIRED_COLUMNS,
         optional=IMPORT_OPTIONAL_COLUMNS,
-        encodings=IMPORT_ENCODINGS,
     )
     if not any(c in rows.columns for c in IMPORT_IDENTITY_COLUMNS):
         raise ServiceError(

@@ -13,6 +13,7 @@ from .people import (
     Sector,
     User,
 )
+from .search import SearchSynonym
 from .workshops import (
     Session,
     WorkshopIndexPage,
@@ -34,6 +35,7 @@ __all__ = [
     "Establishment",
     "Notification",
     "RoleAssignment",
+    "SearchSynonym",
     "Sector",
     "Session",
     "User",

@@ -3,12 +3,13 @@
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import PermissionsMixin
 from django.db import models
-from django.db.models import Q
-from django.db.models.functions import Lower
+from django.db.models import Q, Value
+from django.db.models.functions import Concat, Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from ..constants import Degree, EstablishmentType, Framework, Role, SectorKind
+from ..folding import Fold
 from ..managers import UserManager
 from ..validators import validate_uai
 
@@ -180,6 +181,23 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_staff = models.BooleanField(_("accès à l'administration Django"), default=False)
     is_active = models.BooleanField(_("actif"), default=True)
     date_joined = models.DateTimeField(_("date d'inscription"), default=timezone.now)
+    # Name and address folded by the database itself (cotraining.folding), whoever saves the
+    # row: people searches find "Léa" when "lea" is typed, on SQLite and PostgreSQL alike.
+    search_name = models.GeneratedField(
+        expression=Fold(
+            Concat(
+                "first_name",
+                Value(" "),
+                "last_name",
+                Value(" "),
+                "email",
+                output_field=models.TextField(),
+            )
+        ),
+        output_field=models.TextField(),
+        db_persist=True,
+        verbose_name=_("nom pour la recherche"),
+    )
 
     objects = UserManager()
 

@@ -97,7 +97,7 @@ def test_every_bad_line_is_reported_with_its_reasons():
         "u@b.fr;ftp://x;;\n"  # 4
         f"f@b.fr;;{tomorrow};\n"  # 5
         "e@b.fr;;2026-01-10;2026-01-10\n"  # 6
-        "d@b.fr;;10/01/2026;\n"  # 7
+        "d@b.fr;;31/02/2026;\n"  # 7
         "OK@b.fr;;;\n"  # 8
         ";https://example.org;;\n"  # 9
     )
@@ -106,9 +106,51 @@ def test_every_bad_line_is_reported_with_its_reasons():
     assert "lien de preuve" in errors[4]
     assert "futur" in errors[5]
     assert "expiration" in errors[6]
-    assert "AAAA-MM-JJ" in errors[7]
+    assert "n'est pas une date" in errors[7]
     assert "déjà ligne 2" in errors[8]
     assert "vide" in errors[9]
+
+
+def test_a_french_spreadsheet_file_is_read():
+    """Excel in French saves CSV as Windows-1252, ";"-separated, with dd/mm/yyyy dates."""
+    rows = validate_bulk_award_csv(
+        io.BytesIO(
+            (
+                "Email;Narrative;Issued_on;Expires\r\n"
+                "helene.leger@ac-poitiers.fr;Séquence « écrans »;02/01/2026;30/11/2027\r\n"
+                "marc@ac-poitiers.fr;;2026-01-02;\r\n"
+            ).encode("cp1252")
+        )
+    )
+    assert [
+        (r["line"], r["email"], r["narrative"], r["issued_on"], r["expires"]) for r in rows
+    ] == [
+        (
+            2,
+            "helene.leger@ac-poitiers.fr",
+            "Séquence « écrans »",
+            "2026-01-02",
+            "2027-11-30",
+        ),
+        (3, "marc@ac-poitiers.fr", "", "2026-01-02", ""),
+    ]
+
+
+def test_tab_separated_files_are_read():
+    rows = validate_bulk_award_csv(csv_file("email\tnarrative\nx@y.fr\tBravo, merci\n"))
+    assert [(r["email"], r["narrative"]) for r in rows] == [("x@y.fr", "Bravo, merci")]
+
+
+def test_an_expiry_already_past_is_refused_with_its_line():
+    today = timezone.localdate()
+    long_ago, last_week = today - timedelta(days=400), today - timedelta(days=7)
+    errors = error_lines(
+        "email;issued_on;expires\n"
+        f"ok@b.fr;{long_ago:%d/%m/%Y};{today + timedelta(days=1):%d/%m/%Y}\n"  # 2
+        f"past@b.fr;{long_ago:%d/%m/%Y};{last_week:%d/%m/%Y}\n"  # 3
+    )
+    assert list(errors) == [3]
+    assert "déjà passée" in errors[3]
 
 
 @pytest.mark.parametrize(
@@ -117,9 +159,9 @@ def test_every_bad_line_is_reported_with_its_reasons():
         (b"", 0),
         (b"nom;prenom\nDupont;Claire\n", 1),
         (b"email\n", 0),
-        ("email\nclaire.dupont@ac-poitiers.fr;Hélène\n".encode("cp1252"), 0),
+        ("email\nclaire.dupont@ac-poitiers.fr;Hélène\n".encode("utf-16"), 0),
     ],
-    ids=["empty", "no email column", "no rows", "not UTF-8"],
+    ids=["empty", "no email column", "no rows", "UTF-16"],
 )
 def test_unusable_files_are_refused(content, line):
     with pytest.raises(CsvInvalid) as refused:

@@ -13,7 +13,7 @@ from badges.services import award_badge
 from badges.services.bulk import award_manually
 from cotraining.constants import Role
 from cotraining.exceptions import ServiceError
-from cotraining.models import Departement
+from cotraining.models import Departement, User
 from cotraining.services import grant_role
 from tests.badges.conftest import make_badge_class
 from tests.factories import EstablishmentFactory, UserFactory, academie, teacher, workshop_page
@@ -297,3 +297,26 @@ def test_a_pix_plus_edu_badge_must_be_automatic_only(issuer):
     badge.award_rights = AwardRights.TRAINERS
     with pytest.raises(IntegrityError), transaction.atomic():
         badge.save()
+
+
+@pytest.mark.parametrize("typed", ["zoe", "ZOÉ", "zoe march", "Marchand Zoé", "ac-poitiers.fr zoe"])
+def test_award_page_finds_people_as_they_are_typed(client, badges, typed):
+    """Accents and letter case aside, every word in the name or the address."""
+    UserFactory(
+        first_name="Zoé",
+        last_name="Marchand",
+        email="z.marchand@ac-poitiers.fr",
+        establishment=EstablishmentFactory(),
+    )
+    UserFactory(first_name="Zoé", last_name="Lefèvre", establishment=EstablishmentFactory())
+    client.force_login(badges["trainer"])
+    page = client.get(reverse("badges:award"), {"badge": badges["trained"].pk, "q": typed})
+    content = page.content.decode()
+    assert "z.marchand@ac-poitiers.fr" in content
+    assert ("Lefèvre" in content) == (typed.lower() in ("zoe", "zoé"))
+
+
+def test_the_folded_name_follows_every_change():
+    person = UserFactory(first_name="Lea", last_name="Martin")
+    User.objects.filter(pk=person.pk).update(first_name="Léa", last_name="ÉLUARD")
+    assert User.objects.get(pk=person.pk).search_name.startswith("lea eluard ")

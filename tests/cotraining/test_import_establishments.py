@@ -94,9 +94,19 @@ def test_wrong_header_is_refused():
 
 
 @pytest.mark.django_db
-def test_wrong_encoding_is_refused():
+def test_windows_1252_is_read():
+    """The same reader as every import: a file saved by a French spreadsheet is accepted."""
     report = import_establishments(
         file=csv_file("0750654D;Lycée Élisée;Lycée;Paris;075;01", encoding="cp1252")
+    )
+    assert report.ok, report.errors
+    assert Establishment.objects.get(uai="0750654D").name == "Lycée Élisée"
+
+
+@pytest.mark.django_db
+def test_wrong_encoding_is_refused():
+    report = import_establishments(
+        file=csv_file("0750654D;Lycée Élisée;Lycée;Paris;075;01", encoding="utf-16")
     )
     assert not report.ok
     assert "Encodage du fichier non reconnu" in report.errors[0][1]
