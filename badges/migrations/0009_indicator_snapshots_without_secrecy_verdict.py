@@ -10,6 +10,6 @@ def forget_snapshots(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("badges", "0007_existing_assertions_emailed")]
+    dependencies = [("badges", "0008_award_rights")]
 
     operations = [migrations.RunPython(forget_snapshots, migrations.RunPython.noop)]
