@@ -92,7 +92,6 @@ EN = {
     "Heures de formation au numérique par enseignant": "Hours of digital-skills training per teacher",
     "Indicateurs de formation au numérique": "Digital-skills training indicators",
     "Du %(start)s au %(end)s, comparé à la même période un an plus tôt (du %(pstart)s au %(pend)s).": "From %(start)s to %(end)s, compared with the same period a year earlier (from %(pstart)s to %(pend)s).",
-    "Toute case qui compte moins de 5 personnes affiche « < 5 » (secret statistique) ; dans une colonne qui n'en a qu'une, le plus petit autre effectif affiche « s », pour qu'aucune ne se déduise du total.": "Any cell counting fewer than 5 people reads “< 5” (statistical secrecy); in a column with only one such cell, the smallest other count reads “s”, so that none can be worked out from the total.",
     "Filtres": "Filters",
     "Certains filtres ne sont pas valables : aucun chiffre n'est affiché.": "Some filters are not valid: no figure is shown.",
     "Réinitialiser": "Reset",
@@ -1344,4 +1343,10 @@ EN = {
     "synonymes de recherche": "search synonyms",
     "Synonymes de recherche": "Search synonyms",
     "Indiquez au moins deux termes différents, séparés par des virgules.": "Give at least two different terms, separated by commas.",
+    # --- sec-secrecy ---
+    "Secret statistique : toute case qui compte moins de 5 personnes affiche « < 5 » ; dans une colonne (ou une ligne qui s'additionne) qui n'en a qu'une, le plus petit autre effectif affiche « s », pour qu'aucune ne se déduise du total. Un filtre (territoire, degré, discipline) dont la population compte moins de 5 personnes n'est pas publié, ni le plus petit territoire voisin qui permettrait de la retrouver par différence.": "Statistical secrecy: any cell counting fewer than 5 people reads “< 5”; in a column (or a row that adds up) with only one such cell, the smallest other count reads “s”, so that none can be worked out from the total. A filter (territory, degree, discipline) whose population counts fewer than 5 people is not published, nor the smallest neighbouring territory that would give it away by subtraction.",
+    "Population trop petite pour être publiée (moins de 5 personnes).": "Population too small to be published (fewer than 5 people).",
+    "Chiffres non publiés : ils permettraient, par différence avec d'autres tableaux de bord, de retrouver ceux d'une population de moins de 5 personnes (secret statistique).": "Figures not published: by subtraction from other dashboards, they would give away those of a population of fewer than 5 people (statistical secrecy).",
+    "Chiffres non publiés": "Figures not published",
+    "Choisissez un territoire, un degré ou une discipline plus large.": "Choose a wider territory, degree or discipline.",
 }

@@ -10,6 +10,7 @@ from datetime import date, datetime
 
 from django.http import Http404
 from ninja import NinjaAPI, Query, Schema
+from ninja.errors import HttpError
 from ninja.security import HttpBearer
 
 from .filters import IndicatorFilterSet
@@ -36,6 +37,9 @@ api = NinjaAPI(
         "Indicators of digital-skills training (issue 7), read-only. Counts of 1 to 4 people "
         f'read "{MASK}" (statistical secrecy); in a column with a single such cell, the smallest '
         f'other count reads "{SECONDARY_MASK}", so that none is recovered by subtraction. '
+        "Filters whose population (the staff of the territory, degree and discipline chosen) "
+        "counts fewer than 5 people, or that would give such a population away by subtraction "
+        "from their parent territory, answer 403 with the reason: no figures. "
         "Filters are those of /indicateurs/."
     ),
     urls_namespace="indicators_api",
@@ -94,7 +98,10 @@ def _report(request, filters):
     data = {key: value for key, value in filters.dict().items() if value not in (None, "")}
     filterset = IndicatorFilterSet(data or None, scope=reader_scope(request.user))
     figures = read_figures(filterset)
-    return report_from_data(figures.data, figures.period, generated_at=figures.computed_at)
+    report = report_from_data(figures.data, figures.period, generated_at=figures.computed_at)
+    if report.withheld:  # statistical secrecy: no figures, the reason instead
+        raise HttpError(403, report.withheld)
+    return report
 
 
 def _table(table):

@@ -172,4 +172,10 @@ class IndicatorFilterSet(django_filters.FilterSet):
             theme=data.get("theme") or "",
             modality=data.get("modality") or "",
             plan=data.get("plan") or "",
+            scope=self.scope,
+            territory=tuple(
+                (name, (data.get(name) or "").strip())
+                for name in ("academie", "departement", "sector", "establishment")
+                if (data.get(name) or "").strip()
+            ),
         )

@@ -117,6 +117,12 @@ class Criteria:
     theme: str = ""
     modality: str = ""
     plan: str = ""
+    # What statistical secrecy needs to decide whether these figures may be served at all
+    # (secrecy.py): the reader's Scope and the territory filters chosen, as (name, value) pairs.
+    scope: object = None
+    territory: tuple = ()
+    # The whole country's figures count people attached to no school (secrecy.py decides).
+    schoolless: bool = True
 
     @classmethod
     def empty(cls, period):
@@ -147,6 +153,8 @@ def _person_q(c, prefix):
     q = Q()
     if c.establishments is not None:
         q &= Q(**{f"{prefix}establishment__in": c.establishments})
+    elif not c.schoolless:
+        q &= Q(**{f"{prefix}establishment__isnull": False})
     if c.degree:
         # Their own degree, or their school's when they did not give one.
         q &= Q(**{f"{prefix}degree": c.degree}) | Q(

@@ -1,9 +1,22 @@
 """Figures and tables for people: the indicators with labels, changes, and statistical secrecy.
 
-The page, the CSV / XLSX exports (and any other reader) use the same Report, so the secrecy rule
-holds everywhere: a cell that counts between 1 and 4 people reads "< 5", and so does any mean,
-median or rate computed over fewer than 5 people (a mean of one person is their score); a column
-with a single such cell has a second one masked, so that no subtraction recovers it.
+The page, the CSV / XLSX exports and the JSON API use the same Report, so the secrecy rule holds
+everywhere. It works at two levels:
+
+1. Between dashboards (secrecy.py, decided when the figures are computed and kept in the
+   snapshot): a dashboard whose population — the staff of its territory, degree and discipline —
+   counts 1 to 4 people is not served at all ("Population trop petite pour être publiée (moins
+   de 5 personnes)"), and neither is the next-smallest sibling territory (or degree) that would
+   give it away by subtraction from their parent: 44 teachers in the académie minus 42 in the
+   other schools no longer isolates a lycée of 2. Such a Report has no groups and a `verdict`
+   that says why; the views answer with the explanation instead of figures.
+2. Inside a dashboard (here): a cell that counts between 1 and 4 people reads "< 5", and so does
+   any mean, median or rate computed over fewer than 5 people (a mean of one person is their
+   score). A column with a single such cell — or a row, in a table whose rows add up to a
+   published total (levels per competence add up to the certifications) — has the smallest
+   other non-zero count masked too ("s"), repeated until no line has a lone mask, so that no
+   subtraction from a total recovers it.
+
 Counts of workshops and sessions are not people and are shown as they are.
 """
 
@@ -137,6 +150,8 @@ class Table:
     # The chart beside the table: the column drawn (index), the one labelling the bars (0).
     chart_column: int | None = None
     note: str = ""
+    # The rows' people counts add up to a figure shown elsewhere: they are protected like columns.
+    rows_add_up: bool = False
 
     @property
     def chart(self):
@@ -188,6 +203,14 @@ class Report:
     previous: object
     generated_at: object
     stale: bool = False
+    verdict: object = None  # secrecy.Verdict: `served` False → no groups, and why
+
+    @property
+    def withheld(self):
+        """The explanation shown instead of figures ("" when they may be served)."""
+        if self.verdict is None or self.verdict.served:
+            return ""
+        return str(self.verdict.message)
 
     def table(self, slug):
         for group in self.groups:
@@ -376,6 +399,7 @@ def _pix(data, period, competence_names):
         _("Certifications par niveau et par compétence"),
         [_("Compétence")] + [_("Niveau %(n)s") % {"n": n} for n in range(PIX_TOP_LEVEL + 1)],
         note=_("Nombre de certifications à chaque niveau, pour chacune des 16 compétences."),
+        rows_add_up=True,  # each competence's levels add up to the certifications
     )
     for code in CRCN_CODES:
         name = competence_names.get(code, "")
@@ -514,6 +538,14 @@ def _hours(data, period):
 
 def report_from_data(data, period, *, generated_at, stale=False):
     """The report of raw figures (queries' output made JSON-ready, live or from a snapshot)."""
+    from .secrecy import verdict_from_data
+
+    verdict = verdict_from_data(data)
+    if not verdict.served:  # no figures were computed: only the reason is kept
+        return Report(
+            groups=[], period=period, previous=period.previous(), generated_at=generated_at,
+            stale=stale, verdict=verdict,
+        )  # fmt: skip
     competence_names = Competence.objects.crcn_names()
     report = Report(
         groups=[
@@ -527,6 +559,7 @@ def report_from_data(data, period, *, generated_at, stale=False):
         previous=period.previous(),
         generated_at=generated_at,
         stale=stale,
+        verdict=verdict,
     )
     for table in report.tables:
         mask_complements(table)
@@ -536,21 +569,33 @@ def report_from_data(data, period, *, generated_at, stale=False):
 def mask_complements(table):
     """Secondary masking: a column of people counts with exactly one "< 5" cell would give it
     away by difference with the column's total (shown as a key figure or by adding up); the
-    smallest other non-zero count of that column is masked too."""
-    for column in range(1, len(table.columns)):
-        cells = [
-            (index, row[column])
-            for index, row in enumerate(table.rows)
-            if column < len(row) and row[column].counts_people
-        ]
-        if sum(cell.masked for _index, cell in cells) != 1:
-            continue
-        shown = [(cell.value, index) for index, cell in cells if not cell.masked and cell.value]
-        if shown:
-            _value, index = min(shown)
-            table.rows[index][column] = replace(
-                table.rows[index][column], masked=True, secondary=True
-            )
+    smallest other non-zero count of that column is masked too. Rows are treated the same way
+    when they add up to a published total (`rows_add_up`); masking a cell of a row may leave a
+    column with a lone mask, so both passes repeat until nothing changes."""
+    lines = [[(index, column) for index in range(len(table.rows))]
+             for column in range(1, len(table.columns))]  # fmt: skip
+    if table.rows_add_up:
+        lines += [[(index, column) for column in range(1, len(row))]
+                  for index, row in enumerate(table.rows)]  # fmt: skip
+    changed = True
+    while changed:
+        changed = False
+        for line in lines:
+            cells = [
+                (index, column, table.rows[index][column])
+                for index, column in line
+                if column < len(table.rows[index]) and table.rows[index][column].counts_people
+            ]
+            if sum(cell.masked for *_place, cell in cells) != 1:
+                continue
+            shown = [(cell.value, index, column) for index, column, cell in cells
+                     if not cell.masked and cell.value]  # fmt: skip
+            if shown:
+                _value, index, column = min(shown)
+                table.rows[index][column] = replace(
+                    table.rows[index][column], masked=True, secondary=True
+                )
+                changed = True
 
 
 def build_report(criteria, *, now=None):

@@ -12,7 +12,7 @@ view of the country and of each académie.
 import hashlib
 import json
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
@@ -22,7 +22,7 @@ from django.utils import timezone
 
 from cotraining.models import Academie
 
-from . import queries
+from . import queries, secrecy
 from .filters import IndicatorFilterSet
 from .models import IndicatorSnapshot
 from .queries import Period
@@ -71,8 +71,13 @@ class Figures:
 
 
 def compute(criteria, *, now=None):
-    """The raw figures of every group, computed live (one aggregate query per table)."""
-    return jsonable(queries.all_indicators(criteria, now=now))
+    """The raw figures of every group, computed live (one aggregate query per table), with
+    the secrecy verdict under "secrecy": a dashboard that may not be served keeps no figures."""
+    verdict = secrecy.check_criteria(criteria)
+    if not verdict.served:
+        return {"secrecy": verdict.as_data()}
+    criteria = replace(criteria, schoolless=verdict.schoolless)
+    return {**jsonable(queries.all_indicators(criteria, now=now)), "secrecy": verdict.as_data()}
 
 
 def snapshot_request(filterset):
@@ -150,6 +155,8 @@ def read_figures(filterset, *, now=None):
         return Figures(compute(criteria, now=now), criteria.period, now)
     key = snapshot_key(request)
     snapshot = IndicatorSnapshot.objects.filter(key=key).first()
+    if snapshot is not None and "secrecy" not in snapshot.data:
+        snapshot = None  # computed before the secrecy verdict was kept: never served as is
     if snapshot is not None and now - snapshot.computed_at <= max_stale():
         stale = now - snapshot.computed_at > ttl() or snapshot.period_end != criteria.period.end
         if stale:
@@ -172,7 +179,7 @@ def refresh_snapshot(*, key, now=None, force=False):
         return None
     criteria = _filterset(snapshot.request, timezone.localdate(now)).criteria()
     fresh = now - snapshot.computed_at <= ttl() and snapshot.period_end == criteria.period.end
-    if fresh and not force:
+    if fresh and not force and "secrecy" in snapshot.data:
         return snapshot
     return _store(key, snapshot.request, criteria, now)
 

@@ -51,10 +51,7 @@ def _filename(report, suffix):
     return f"indicateurs-{report.period.start:%Y%m%d}-{report.period.last_day:%Y%m%d}{suffix}"
 
 
-@login_required
-def dashboard(request):
-    filterset = _filters(request)
-    report = _report(filterset)
+def _page(request, filterset, report, *, status=200):
     query = request.GET.urlencode()
     return render(
         request,
@@ -69,12 +66,28 @@ def dashboard(request):
                 (name, value) for name, value in request.GET.items() if name in FILTER_NAMES
             ],
         },
+        status=status,
     )
 
 
 @login_required
+def dashboard(request):
+    """The figures, or (statistical secrecy) why they are not served, with the filters."""
+    filterset = _filters(request)
+    return _page(request, filterset, _report(filterset))
+
+
+def _withheld(request, filterset, report):
+    """An export of figures that may not be served: the page that says why, as a refusal."""
+    return _page(request, filterset, report, status=403)
+
+
+@login_required
 def export_csv(request, slug):
-    report = _report(_filters(request))
+    filterset = _filters(request)
+    report = _report(filterset)
+    if report.withheld:
+        return _withheld(request, filterset, report)
     table = report.table(slug)
     if table is None:
         raise Http404
@@ -85,7 +98,10 @@ def export_csv(request, slug):
 
 @login_required
 def export_xlsx(request):
-    report = _report(_filters(request))
+    filterset = _filters(request)
+    report = _report(filterset)
+    if report.withheld:
+        return _withheld(request, filterset, report)
     response = HttpResponse(exports.workbook(report), content_type=exports.XLSX_CONTENT_TYPE)
     response["Content-Disposition"] = f'attachment; filename="{_filename(report, "")}.xlsx"'
     return response
