@@ -1349,4 +1349,9 @@ EN = {
     "Chiffres non publiés : ils permettraient, par différence avec d'autres tableaux de bord, de retrouver ceux d'une population de moins de 5 personnes (secret statistique).": "Figures not published: by subtraction from other dashboards, they would give away those of a population of fewer than 5 people (statistical secrecy).",
     "Chiffres non publiés": "Figures not published",
     "Choisissez un territoire, un degré ou une discipline plus large.": "Choose a wider territory, degree or discipline.",
+    # --- Login page (templates/account/login.html) ---
+    "Connexion": "Sign in",
+    "Pas encore de compte ? %(link)sCréez-le%(end_link)s d'abord.": "No account yet? %(link)sCreate one%(end_link)s first.",
+    "Se connecter avec une clé d'accès": "Sign in with a passkey",
+    "Recevoir un code de connexion": "Send me a sign-in code",
 }
