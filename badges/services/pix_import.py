@@ -215,10 +215,12 @@ def _batches(rows, report=None, on_progress=None):
 
 
 def _accounts(identities, people):
-    """{lower-cased email: user id} among `people` (the importer's territory)."""
+    """{lower-cased email: user id} among `people` (the importer's territory), whose address
+    is verified: anyone may sign up with someone else's address, and a result (name, scores)
+    must never reach an impostor. An unverified account reads like no account."""
     return dict(
-        people.annotate(lower_email=Lower("email"))
-        .filter(lower_email__in=identities)
+        User.objects.with_verified_email(identities)
+        .filter(pk__in=people.values("pk"))
         .values_list("lower_email", "pk")
     )
 

@@ -25,7 +25,10 @@ def reader_client(client, issuer):
     issuer.save()
     badge_class = make_badge_class(issuer, name=BADGE)
     version = BadgeClassVersion.objects.create(badge_class=badge_class, number=1, document={})
-    holder = UserFactory(establishment=EstablishmentFactory())  # in Poitiers
+    school = EstablishmentFactory()  # in Poitiers
+    holder = UserFactory(establishment=school)
+    # Five people at least, or the académie's indicators are not served at all (secrecy).
+    UserFactory.create_batch(5, establishment=school)
     Assertion.objects.create(
         badge_class=badge_class, version=version, recipient=holder,
         recipient_email=holder.email, source=f"manual:{holder.pk}", issued_on=timezone.now(),

@@ -3,6 +3,7 @@
 import io
 
 import pytest
+from allauth.account.models import EmailAddress
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
@@ -22,6 +23,12 @@ HEADER = (
     + ";code_verification;pixedu_volet;pixedu_niveau_auto;pixedu_niveau_jury;pixedu_date_jury"
 )
 ALPHABET = "2346789BCDFGHJKMPQRTVWXY"
+
+
+def verified(user):
+    """Results go to accounts whose address is verified (allauth), as a real one is."""
+    EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
+    return user
 
 
 def code(n):
@@ -46,7 +53,9 @@ def coordinator():
 @pytest.fixture
 def people():
     school = EstablishmentFactory()
-    return [UserFactory(email=f"prof{i}@ac-test.fr", establishment=school) for i in range(3)]
+    return [
+        verified(UserFactory(email=f"prof{i}@ac-test.fr", establishment=school)) for i in range(3)
+    ]
 
 
 def run(content, by, name="pix.csv"):
@@ -111,6 +120,7 @@ def test_ten_thousand_lines_with_five_bad_ones_write_nothing(
 def test_accepted_encodings(coordinator, people, encoding):
     people[0].email = "hélène@ac-test.fr"
     people[0].save()
+    EmailAddress.objects.filter(user=people[0]).update(email=people[0].email)
     content = "\n".join([HEADER, line("hélène@ac-test.fr", 1, edu="1er degré;Confirmé;;")])
     assert run(content.encode(encoding), coordinator).status == PixImport.Status.DONE
 
@@ -151,7 +161,7 @@ def test_people_outside_the_territory_are_reported(coordinator, people):
     from tests.badges.test_pix import other_academie_departement
 
     far = EstablishmentFactory(departement=other_academie_departement(), uai="0750654D")
-    UserFactory(email="loin@ac-test.fr", establishment=far)
+    verified(UserFactory(email="loin@ac-test.fr", establishment=far))
     refused = run("\n".join([HEADER, line("loin@ac-test.fr", 1)]), coordinator)
     assert "aucune personne de votre territoire" in refused.errors[0][1]
 
@@ -181,3 +191,13 @@ def test_the_import_pages(client, coordinator, people):
     client.force_login(teacher)
     assert client.get(reverse("badges:pix_import")).status_code == 403
     assert client.get(reverse("badges:pix_import_report", args=[pk])).status_code == 403
+
+
+def test_a_result_never_reaches_an_account_whose_address_is_not_verified(coordinator, people):
+    """The attack: someone signs up (unverified) with a colleague's address in the territory;
+    the colleague's PIX result must not be attached to that account."""
+    impostor = UserFactory(email="victime@ac-test.fr", establishment=people[0].establishment)
+    refused = run("\n".join([HEADER, line("victime@ac-test.fr", 1)]), coordinator)
+    assert not PixCertification.objects.filter(user=impostor).exists()
+    # read like an address without an account
+    assert "aucune personne de votre territoire" in refused.errors[0][1]
