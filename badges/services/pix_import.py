@@ -12,7 +12,6 @@ from pathlib import Path
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from wagtail.log_actions import log
