@@ -1324,4 +1324,6 @@ EN = {
     "Certification Pix+ Édu vérifiée": "Verified Pix+ Édu certification",
     # --- Email greetings (templates/account/email, templates/wagtailadmin/notifications) ---
     "L'équipe Entrepairs": "The Entrepairs team",
+    # --- sec-uploads ---
+    "La requête est trop volumineuse.": "The request is too large.",
 }
