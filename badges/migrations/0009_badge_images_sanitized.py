@@ -8,7 +8,7 @@ from django.db import migrations
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('badges', '0007_existing_assertions_emailed'),
+        ('badges', '0008_award_rights'),
     ]
 
     operations = [
