@@ -10,6 +10,7 @@ import secrets
 import uuid
 
 from django.conf import settings
+from django.core.files.base import ContentFile
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
@@ -35,12 +36,29 @@ from .constants import (
     PixStatus,
     level_field,
 )
-from .validators import validate_attestation_pdf, validate_badge_image
+from .validators import sanitize_svg, validate_attestation_pdf, validate_badge_image
 
 
 def site_url(path):
     """Absolute URL on the site's public origin: Open Badges ids must never change."""
     return public_url(path)
+
+
+class SanitizedImageFieldFile(models.fields.files.FieldFile):
+    """Stores an SVG only once sanitised, whichever way it arrives (a form, the admin, the
+    shell or a seed calling `.save()`): the original never reaches the storage."""
+
+    def save(self, name, content, save=True):
+        if name.lower().endswith(".svg"):
+            content.seek(0)
+            content = ContentFile(sanitize_svg(content.read()), name=name)
+        super().save(name, content, save)
+
+
+class BadgeImageField(models.FileField):
+    """A badge or issuer image (PNG or SVG): validated, and an SVG sanitised before storage."""
+
+    attr_class = SanitizedImageFieldFile
 
 
 class Issuer(models.Model):
@@ -51,7 +69,7 @@ class Issuer(models.Model):
     url = models.URLField(_("site web"))
     email = models.EmailField(_("adresse électronique"))
     description = models.TextField(_("description"), blank=True)
-    image = models.FileField(
+    image = BadgeImageField(
         _("logo"),
         upload_to="badges/issuers/",
         blank=True,
@@ -91,7 +109,7 @@ class BadgeClass(models.Model):
     )
     name = models.CharField(_("nom"), max_length=200)
     description = models.TextField(_("description"))
-    image = models.FileField(
+    image = BadgeImageField(
         _("image"),
         upload_to="badges/classes/",
         validators=[validate_badge_image],

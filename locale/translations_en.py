@@ -1354,4 +1354,6 @@ EN = {
     "Pas encore de compte ? %(link)sCréez-le%(end_link)s d'abord.": "No account yet? %(link)sCreate one%(end_link)s first.",
     "Se connecter avec une clé d'accès": "Sign in with a passkey",
     "Recevoir un code de connexion": "Send me a sign-in code",
+    # --- sec-uploads ---
+    "La requête est trop volumineuse.": "The request is too large.",
 }

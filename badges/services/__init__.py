@@ -36,6 +36,7 @@ from ..models import (
     hash_identity,
     site_url,
 )
+from ..validators import sanitize_svg
 
 User = get_user_model()
 CONTEXT = "https://w3id.org/openbadges/v2"
@@ -174,12 +175,16 @@ def revoked_document(assertion):
 
 
 def badge_image(badge_class):
-    """The bytes of a badge class's image, read once through the storage API."""
+    """The bytes of a badge class's image, read once through the storage API; an SVG is
+    sanitised again, so that a file stored before sanitising existed is never baked as is."""
     badge_class.image.open("rb")
     try:
-        return badge_class.image.read()
+        content = badge_class.image.read()
     finally:
         badge_class.image.close()
+    if image_extension(badge_class) == "svg":
+        content = sanitize_svg(content)
+    return content
 
 
 def bake_image(assertion, *, image=None):

@@ -3,6 +3,8 @@
 Every object is looked up in a permission queryset (badges.permissions) and 404s outside it.
 """
 
+
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -12,6 +14,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
+from django.views.decorators.csp import csp_override
 from django.views.decorators.http import require_GET, require_POST
 
 from cotraining.exceptions import ServiceError
@@ -115,6 +118,7 @@ def jury_result(request, pk):
     )
 
 
+@csp_override(settings.UPLOADED_FILES_CSP)
 @login_required
 @require_GET
 def attestation(request, pk):

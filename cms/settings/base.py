@@ -10,6 +10,7 @@ from pathlib import Path
 
 import environ
 from celery.schedules import crontab
+from django.utils.csp import CSP
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -59,12 +60,16 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # A Content-Security-Policy on every response (see "Security headers and uploads" below).
+    "cms.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "cms.middleware.ChosenLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Refuses an oversized body (413) before anything reads it; needs request.user.
+    "cms.middleware.RequestBodyLimitMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -87,6 +92,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
+                "django.template.context_processors.csp",
                 "wagtail.contrib.settings.context_processors.settings",
                 "cms.context_processors.site_config",
                 "cms.context_processors.accounts",
@@ -347,6 +353,70 @@ PIX_ATTESTATION_MAX_BYTES = 2 * 1024 * 1024
 PIX_IMPORT_SYNC_MAX_LINES = env.int("PIX_IMPORT_SYNC_MAX_LINES", default=2000)
 DEMO_PASSWORD = env("DEMO_PASSWORD", default="entrepairs-demo")
 IS_PRODUCTION = False
+
+# --- Security headers and uploads --------------------------------
+# Content-Security-Policy (Django's own middleware, cms.middleware picks the policy by path).
+# Pages: scripts from our static files or carrying the request's nonce ({{ csp_nonce }}), no
+# other origin. Inline styles stay allowed: DSFR's and htmx's scripts and a few chart bars set
+# them, and a style cannot run code. Frames: the video hosts that rich text may embed.
+CSP_FRAME_SRC = env.list(
+    "CSP_FRAME_SRC",
+    default=[
+        "https://www.youtube-nocookie.com",
+        "https://www.youtube.com",
+        "https://player.vimeo.com",
+        "https://www.dailymotion.com",
+    ],
+)
+SECURE_CSP = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF, CSP.NONCE],
+    "style-src": [CSP.SELF, CSP.UNSAFE_INLINE],
+    "img-src": [CSP.SELF, "data:"],
+    "font-src": [CSP.SELF, "data:"],
+    "connect-src": [CSP.SELF],
+    "frame-src": [CSP.SELF, *CSP_FRAME_SRC],
+    "object-src": [CSP.NONE],
+    "base-uri": [CSP.SELF],
+    "form-action": [CSP.SELF],
+    "frame-ancestors": [CSP.SELF],
+}
+# The Wagtail and Django admins (staff only) render inline scripts (date pickers, inline
+# panels): no nonce there, 'unsafe-inline' instead; avatars and embed previews come from https.
+SECURE_CSP_ADMIN = {
+    **SECURE_CSP,
+    "script-src": [CSP.SELF, CSP.UNSAFE_INLINE],
+    "img-src": [CSP.SELF, "data:", "blob:", "https:"],
+}
+CSP_ADMIN_PATH_PREFIXES = ("/admin/", "/django-admin/")
+# Uploaded files (badge and issuer images, Wagtail documents, PIX attestations, MEDIA_URL when
+# Django serves it): a sandbox with nothing allowed but their own styles and data: pictures, so
+# that a file opened from the site's origin can never run script there.
+UPLOADED_FILES_CSP = {
+    "default-src": [CSP.NONE],
+    "style-src": [CSP.UNSAFE_INLINE],
+    "img-src": ["data:"],
+    "sandbox": True,
+}
+SECURE_CONTENT_TYPE_NOSNIFF = True
+# Wagtail documents are downloads (the DSFR download links), never rendered inline: a browser
+# would not render a PDF in the sandbox anyway.
+WAGTAILDOCS_INLINE_CONTENT_TYPES = []
+
+# Request bodies: cms.middleware.RequestBodyLimitMiddleware answers 413 to a Content-Length
+# over the cap, before anything reads the body. Anonymous visitors post small forms only;
+# signed-in people upload a PIX attestation (2 MB); staff upload files to the Wagtail admin,
+# bulk award CSVs and Pix Orga exports (50 MB) on the paths below.
+MAX_REQUEST_BODY_BYTES = env.int("MAX_REQUEST_BODY_BYTES", default=1024 * 1024)
+MAX_REQUEST_BODY_BYTES_AUTHENTICATED = env.int(
+    "MAX_REQUEST_BODY_BYTES_AUTHENTICATED", default=5 * 1024 * 1024
+)
+MAX_UPLOAD_BODY_BYTES = env.int("MAX_UPLOAD_BODY_BYTES", default=55 * 1024 * 1024)
+LARGE_UPLOAD_URL_NAMES = {"badges:bulk_award", "badges:pix_import"}
+# Form fields (not files) kept in memory at most; uploads past this size go to a temporary file.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+WAGTAILIMAGES_MAX_UPLOAD_SIZE = 10 * 1024 * 1024
 
 LOGGING = {
     "version": 1,

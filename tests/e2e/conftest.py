@@ -47,11 +47,29 @@ def browser():
         browser.close()
 
 
+def watch_csp(context, violations):
+    """Collect the Content-Security-Policy violations Chromium reports on the console: a
+    journey fails on any, so that a script, style or frame the policy blocks is noticed."""
+
+    def on_console(message):
+        if "Content Security Policy" in message.text:
+            violations.append(f"{message.page.url if message.page else '?'}: {message.text}")
+
+    context.on("console", on_console)
+
+
+def assert_no_csp_violation(violations):
+    assert not violations, "Content-Security-Policy violations:\n" + "\n".join(violations)
+
+
 @pytest.fixture
 def page(browser):
     context = browser.new_context(locale="fr-FR")
+    violations = []
+    watch_csp(context, violations)
     yield context.new_page()
     context.close()
+    assert_no_csp_violation(violations)
 
 
 @pytest.fixture
@@ -65,15 +83,18 @@ def demo_data(transactional_db):
 def new_page(browser):
     """Pages in fresh browser contexts: one person each, with their own cookies."""
     contexts = []
+    violations = []
 
     def open_page():
         context = browser.new_context(locale="fr-FR", accept_downloads=True)
+        watch_csp(context, violations)
         contexts.append(context)
         return context.new_page()
 
     yield open_page
     for context in contexts:
         context.close()
+    assert_no_csp_violation(violations)
 
 
 def make_teacher(local, first_name, last_name):

@@ -1,7 +1,9 @@
 """First journey: the public home page, then logging in with each demo account."""
 
+import contextlib
+
 import pytest
-from playwright.sync_api import expect
+from playwright.sync_api import Error, expect
 
 from tests.e2e.conftest import (
     check_a11y,
@@ -10,6 +12,7 @@ from tests.e2e.conftest import (
     logout_button,
     submit_login,
     visit,
+    watch_csp,
 )
 
 # (account, full name, role shown on the profile, sees the Administration link)
@@ -56,3 +59,18 @@ def test_wrong_password_is_refused(page, live_server, demo_data):
     expect(logout_button(page)).to_have_count(0)
     expect(page.locator("header").get_by_role("link", name="Se connecter")).to_be_visible()
     check_a11y(page)
+
+
+def test_an_injected_inline_script_is_blocked(browser, live_server, demo_data):
+    """The Content-Security-Policy is enforced: a <script> without the nonce does not run
+    (and the journeys' console check would report it)."""
+    context = browser.new_context(locale="fr-FR")
+    violations = []
+    watch_csp(context, violations)
+    page = context.new_page()
+    page.goto(live_server.url + "/")
+    with contextlib.suppress(Error):
+        page.add_script_tag(content="window.injected = 1")
+    assert page.evaluate("typeof window.injected") == "undefined"
+    assert violations
+    context.close()
