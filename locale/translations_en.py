@@ -1354,4 +1354,8 @@ EN = {
     "Pas encore de compte ? %(link)sCréez-le%(end_link)s d'abord.": "No account yet? %(link)sCreate one%(end_link)s first.",
     "Se connecter avec une clé d'accès": "Sign in with a passkey",
     "Recevoir un code de connexion": "Send me a sign-in code",
+    # --- ux-journeys ---
+    "Présence enregistrée": "Attendance recorded",
+    "Vous avez émargé : votre attestation sera disponible à la fin de la séance.": "You have checked in: your certificate will be available when the session ends.",
+    "Votre présence à cette séance est déjà enregistrée : l'inscription ne peut plus être annulée.": "Your attendance at this session is already recorded: the enrolment can no longer be cancelled.",
 }
