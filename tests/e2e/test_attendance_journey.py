@@ -46,7 +46,7 @@ def test_the_trainer_records_a_partial_presence_with_its_hours(demo_data, live_s
 
     # "Présence partielle" waits for its hours; a wrong figure keeps both choices on screen.
     row = page.locator(f"#enrollment-{rows[late].pk}")
-    row.get_by_text("Présence partielle").click()
+    row.get_by_text("Présence partielle", exact=True).click()
     expect(row.get_by_role("status")).to_have_text("")
     row.get_by_label("Heures (présence partielle)").fill("4")
     row.get_by_role("button", name="Enregistrer").click()
