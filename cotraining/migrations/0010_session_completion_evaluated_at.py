@@ -13,7 +13,7 @@ def mark_ended_sessions(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("cotraining", "0007_enrolment_waitlist_attendance"),
+        ("cotraining", "0009_catalogue_search"),
     ]
 
     operations = [
