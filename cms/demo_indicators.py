@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from badges.constants import CRCN_CODES, PIX_CODE_ALPHABET, PixPlusEduScope, PixStatus, level_field
 from badges.models import PixCertification, PixPlusEduResult
+from cms.demo_calendar import training_day
 from cotraining.constants import Attendance, EnrollmentStatus, Modality, SessionStatus
 from cotraining.models import Enrollment, Session, User, WorkshopPage
 
@@ -44,7 +45,7 @@ def seed_indicator_demo(*, academie, domain):
     for year, share in ((first - 1, 0.55), (first, 0.75)):
         start_of_year = date(year, 9, 1)
         for number, (months, day, hours) in enumerate(SESSION_DATES):
-            held = _months_after(start_of_year, months, day)
+            held = training_day(_months_after(start_of_year, months, day), step=-1)
             if held >= today:
                 continue
             workshop = workshops[number % len(workshops)]

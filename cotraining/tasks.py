@@ -35,3 +35,9 @@ def send_due_reminders():
 def retry_pending_notifications():
     """Run by beat: enqueue again emails still pending (failed attempts, lost tasks)."""
     return services.retry_pending_notifications()
+
+
+@shared_task(name="cotraining.tasks.complete_ended_sessions", time_limit=300, soft_time_limit=280)
+def complete_ended_sessions():
+    """Run by beat: completions of the sessions that ended since the last run (idempotent)."""
+    return services.complete_ended_sessions()

@@ -1356,4 +1356,8 @@ EN = {
     "Recevoir un code de connexion": "Send me a sign-in code",
     # --- sec-uploads ---
     "La requête est trop volumineuse.": "The request is too large.",
+    # --- ux-journeys ---
+    "Présence enregistrée": "Attendance recorded",
+    "Vous avez émargé : votre attestation sera disponible à la fin de la séance.": "You have checked in: your certificate will be available when the session ends.",
+    "Votre présence à cette séance est déjà enregistrée : l'inscription ne peut plus être annulée.": "Your attendance at this session is already recorded: the enrolment can no longer be cancelled.",
 }

@@ -262,6 +262,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "cotraining.tasks.retry_pending_notifications",
         "schedule": crontab(minute="*/15"),
     },
+    # Workshops completed by the sessions that just ended (attendance taken earlier is only
+    # presence until the end): certificates, hours and completion badges follow.
+    "complete-ended-sessions": {
+        "task": "cotraining.tasks.complete_ended_sessions",
+        "schedule": crontab(minute="*/5"),
+    },
     # Badges whose award task was lost (broker down when the completion was announced).
     "award-missing-completion-badges": {
         "task": "badges.tasks.award_missing_completion_badges",

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Count, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from ..constants import (
@@ -59,11 +60,13 @@ class EnrollmentQuerySet(models.QuerySet):
 
     def counted_for(self, *, user, workshop):
         """The enrolments that count towards a person's completion of a workshop: confirmed,
-        marked present or partly present, on a session that was held (not cancelled).
+        marked present or partly present, on a session that was held: over, not cancelled (a
+        check-in before the start is presence, not yet training done).
         Completion, its certificate and its badge evidence all read this one definition."""
         return self.filter(
             user=user,
             session__workshop=workshop,
+            session__end__lte=timezone.now(),
             status=EnrollmentStatus.CONFIRMED,
             attendance__in=[Attendance.PRESENT, Attendance.PARTIAL],
         ).exclude(session__status=SessionStatus.CANCELLED)

@@ -396,6 +396,9 @@ class Session(models.Model):
     ical_sequence = models.PositiveIntegerField(_("version de l'invitation"), default=0)
     # Seed of the rotating check-in code (TOTP); created the first time the code is shown.
     checkin_secret = models.CharField(max_length=32, blank=True, editable=False)
+    # When completion was worked out for its participants, once it had ended (beat's
+    # complete_ended_sessions): the database remembers what is still owed.
+    completion_evaluated_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(_("créée le"), auto_now_add=True)
     updated_at = models.DateTimeField(_("modifiée le"), auto_now=True)
 

@@ -319,3 +319,70 @@ def evaluate_completion(*, user, workshop, by=None):
     queue_notification(enrollment=last, kind=NotificationKind.COMPLETED, key=str(completion.pk))
     transaction.on_commit(lambda: workshop_completed.send(sender=Completion, completion=completion))
     return completion
+
+
+def complete_ended_sessions(*, now=None, limit=500):
+    """Run by beat: work out the completions of the sessions that ended since the last run.
+
+    Attendance taken before the end (an early check-in, the trainer's sheet during the session)
+    is presence, not training done: the workshop is completed only once the session is over.
+    Each session is handled once (completion_evaluated_at); a second beat skips what the first
+    holds locked, and evaluate_completion is idempotent anyway.
+    """
+    now = now or timezone.now()
+    due = list(
+        Session.objects.filter(end__lte=now, completion_evaluated_at__isnull=True)
+        .order_by("end")
+        .values_list("pk", flat=True)[:limit]
+    )
+    done = 0
+    for pk in due:
+        with transaction.atomic():
+            session = (
+                Session.objects.select_for_update(skip_locked=True)
+                .select_related("workshop")
+                .filter(pk=pk, completion_evaluated_at__isnull=True)
+                .first()
+            )
+            if session is None:
+                continue
+            if not session.is_cancelled:
+                _evaluate_attendees(
+                    session.enrollments.filter(
+                        status=EnrollmentStatus.CONFIRMED,
+                        attendance__in=[Attendance.PRESENT, Attendance.PARTIAL],
+                    )
+                )
+            Session.objects.filter(pk=pk).update(completion_evaluated_at=now)
+            done += 1
+    return done
+
+
+def complete_ended_attendance(*, user, now=None):
+    """The same for one person, when they open their path: their attestation is there as soon
+    as the session is over, even before beat's next run (or with no beat at all, the embedded
+    default). Only workshops they have not completed yet are looked at."""
+    now = now or timezone.now()
+    owed = (
+        Enrollment.objects.filter(
+            user=user,
+            status=EnrollmentStatus.CONFIRMED,
+            attendance__in=[Attendance.PRESENT, Attendance.PARTIAL],
+            session__end__lte=now,
+            session__completion_evaluated_at__isnull=True,
+        )
+        .exclude(session__status=SessionStatus.CANCELLED)
+        .exclude(session__workshop__completions__user=user)
+    )
+    if owed.exists():
+        with transaction.atomic():
+            _evaluate_attendees(owed)
+
+
+def _evaluate_attendees(enrollments):
+    seen = set()
+    for enrollment in enrollments.select_related("user", "session__workshop").order_by("pk"):
+        key = (enrollment.user_id, enrollment.session.workshop_id)
+        if key not in seen:
+            seen.add(key)
+            evaluate_completion(user=enrollment.user, workshop=enrollment.session.workshop)

@@ -228,7 +228,16 @@ def _locked_enrollment(enrollment):
     return locked, session
 
 
-def _refuse_if_attended(enrollment):
+def _refuse_if_attended(enrollment, *, by=None):
+    if enrollment.attendance and by is not None and by.pk == enrollment.user_id:
+        # Checked in (even before the start): presence is recorded, the seat is used.
+        raise ServiceError(
+            "attendance_recorded",
+            _(
+                "Votre présence à cette séance est déjà enregistrée : l'inscription ne peut "
+                "plus être annulée."
+            ),
+        )
     if enrollment.attendance:
         raise ServiceError(
             "attendance_recorded",
@@ -247,7 +256,7 @@ def cancel_enrollment(*, enrollment, by):
         enrollment, session = _locked_enrollment(enrollment)
         if not enrollment.is_active:
             return enrollment
-        _refuse_if_attended(enrollment)
+        _refuse_if_attended(enrollment, by=by)
         now = timezone.now()
         if session.start <= now:
             raise ServiceError(

@@ -96,6 +96,7 @@ def my_journey(request):
     """ "Mon parcours": what is coming, what is done, hours per school year, certificates."""
     user = request.user
     now = timezone.now()
+    services.complete_ended_attendance(user=user, now=now)
     enrollments = (
         Enrollment.objects.filter(user=user)
         .exclude(status=EnrollmentStatus.CANCELLED, session__start__lt=now)

@@ -102,18 +102,20 @@ def attendance_sheet(request, pk):
 def record_attendance(request, pk, enrollment_pk):
     session = _managed(request, pk)
     enrollment = get_object_or_404(session.enrollments.select_related("user"), pk=enrollment_pk)
+    hours = request.POST.get("hours", "").strip()
+    # The row sends its status and hours together; hours typed without a status mean partial.
+    attendance = request.POST.get("attendance") or (Attendance.PARTIAL if hours else "")
     error = None
     try:
         enrollment = services.record_attendance(
-            enrollment=enrollment,
-            attendance=request.POST.get("attendance", ""),
-            hours=request.POST.get("hours"),
-            by=request.user,
+            enrollment=enrollment, attendance=attendance, hours=hours, by=request.user
         )
     except ServiceError as exc:
         error = exc.message
     if request.htmx:
         enrollment.refresh_from_db()
+        if error:  # redraw what the trainer chose and typed, not the saved row
+            enrollment.attendance = attendance if attendance in Attendance.values else ""
         return render(
             request,
             "cotraining/includes/attendance_row.html",
@@ -123,6 +125,7 @@ def record_attendance(request, pk, enrollment_pk):
                 "choices": Attendance.choices,
                 "error": error,
                 "saved": error is None,
+                "hours_typed": hours if error else None,
                 "can_record": True,
                 "now": timezone.now(),
             },

@@ -106,7 +106,7 @@ def test_completing_a_workshop_awards_its_badges_once(issuer, django_capture_on_
     enrollment = enroll(user=person, session=session).enrollment
     import time_machine
 
-    with time_machine.travel(session.start + timedelta(minutes=10), tick=False):
+    with time_machine.travel(session.end + timedelta(minutes=10), tick=False):
         with django_capture_on_commit_callbacks(execute=True):
             record_attendance(enrollment=enrollment, attendance=Attendance.PRESENT, by=trainer)
         with django_capture_on_commit_callbacks(execute=True):
@@ -128,7 +128,7 @@ def test_attendance_corrected_down_revokes_and_a_new_completion_awards_again(
     badge_class = make_badge_class(issuer, workshop=session.workshop)
     trainer = UserFactory()
     enrollment = enroll(user=teacher(), session=session).enrollment
-    with time_machine.travel(session.start + timedelta(minutes=10), tick=False):
+    with time_machine.travel(session.end + timedelta(minutes=10), tick=False):
         for attendance in (Attendance.PRESENT, Attendance.ABSENT, Attendance.PRESENT):
             with django_capture_on_commit_callbacks(execute=True):
                 record_attendance(enrollment=enrollment, attendance=attendance, by=trainer)

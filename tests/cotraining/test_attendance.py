@@ -13,6 +13,8 @@ from cotraining.models import Completion, Enrollment
 from cotraining.services import (
     check_in,
     checkin_code,
+    complete_ended_attendance,
+    complete_ended_sessions,
     enroll,
     record_attendance,
     school_year_of,
@@ -60,10 +62,15 @@ def during(session, minutes=30):
     return time_machine.travel(session.start + timedelta(minutes=minutes), tick=False)
 
 
+def after(session, minutes=30):
+    """Once the session is over: attendance recorded then completes the workshop at once."""
+    return time_machine.travel(session.end + timedelta(minutes=minutes), tick=False)
+
+
 def test_present_counts_the_session_hours_and_completes_once(
     session, enrollment, trainer, heard, django_capture_on_commit_callbacks
 ):
-    with during(session), django_capture_on_commit_callbacks(execute=True):
+    with after(session), django_capture_on_commit_callbacks(execute=True):
         record_attendance(enrollment=enrollment, attendance=Attendance.PRESENT, by=trainer)
         record_attendance(enrollment=enrollment, attendance=Attendance.PRESENT, by=trainer)
     enrollment.refresh_from_db()
@@ -77,7 +84,7 @@ def test_present_counts_the_session_hours_and_completes_once(
 
 
 def test_partial_needs_hours_within_the_session(session, enrollment, trainer):
-    with during(session):
+    with after(session):
         for hours in (None, "abc", "0", "3", "-1"):
             with pytest.raises(ServiceError) as error:
                 record_attendance(
@@ -95,7 +102,7 @@ def test_partial_needs_hours_within_the_session(session, enrollment, trainer):
 def test_correcting_to_absent_withdraws_the_completion(
     session, enrollment, trainer, heard, django_capture_on_commit_callbacks
 ):
-    with during(session), django_capture_on_commit_callbacks(execute=True):
+    with after(session), django_capture_on_commit_callbacks(execute=True):
         record_attendance(enrollment=enrollment, attendance=Attendance.PRESENT, by=trainer)
         record_attendance(enrollment=enrollment, attendance=Attendance.ABSENT, by=trainer)
     assert not Completion.objects.exists()
@@ -127,10 +134,10 @@ def test_a_course_completes_at_its_share_of_sessions(trainer):
     enroll(user=person, session=first)
     rows = {e.session_id: e for e in Enrollment.objects.filter(user=person)}
     assert set(rows) == {first.pk, second.pk, third.pk}
-    with during(first):
+    with after(first):
         record_attendance(enrollment=rows[first.pk], attendance=Attendance.PRESENT, by=trainer)
     assert not Completion.objects.exists()  # 1 of 3 < 50 %
-    with during(second):
+    with after(second):
         record_attendance(
             enrollment=rows[second.pk], attendance=Attendance.PARTIAL, hours="2", by=trainer
         )
@@ -219,4 +226,69 @@ def test_once_marked_present_the_seat_is_neither_cancelled_nor_removed(
         EnrollmentStatus.CONFIRMED,
         Attendance.PRESENT,
     )
-    assert Completion.objects.filter(user=enrollment.user).exists()
+    # Presence before the start is not training done: no completion until the session is over.
+    assert not Completion.objects.filter(user=enrollment.user).exists()
+
+
+def test_the_participant_is_told_they_checked_in_not_the_trainers_advice(session, enrollment):
+    from cotraining.services import cancel_enrollment
+
+    with during(session, minutes=-27):
+        check_in(user=enrollment.user, code=checkin_code(session=session))
+        with pytest.raises(ServiceError) as error:
+            cancel_enrollment(enrollment=enrollment, by=enrollment.user)
+    assert "Votre présence à cette séance est déjà enregistrée" in error.value.message
+    assert "feuille d'émargement" not in error.value.message
+
+
+# --- Completion once the session is over --------------------------------------------------------
+
+
+def test_an_early_check_in_completes_only_once_the_session_is_over(
+    session, enrollment, heard, django_capture_on_commit_callbacks
+):
+    """Checked in 27 minutes early: presence is recorded, the certificate waits for the end,
+    and the hours credited are the session's (3 h), not the time spent since the check-in."""
+    with during(session, minutes=-27), django_capture_on_commit_callbacks(execute=True):
+        check_in(user=enrollment.user, code=checkin_code(session=session))
+        assert complete_ended_sessions() == 0
+    enrollment.refresh_from_db()
+    assert enrollment.attendance == Attendance.PRESENT
+    assert not Completion.objects.exists()
+    with during(session, minutes=170), django_capture_on_commit_callbacks(execute=True):
+        complete_ended_attendance(user=enrollment.user)
+        assert complete_ended_sessions() == 0
+    assert not Completion.objects.exists()
+    assert heard == []
+
+    with after(session, minutes=3), django_capture_on_commit_callbacks(execute=True):
+        assert complete_ended_sessions() == 1
+        assert complete_ended_sessions() == 0  # each session once
+    completion = Completion.objects.get(user=enrollment.user)
+    assert (completion.hours, completion.sessions_attended) == (Decimal("3.00"), 1)
+    assert completion.completed_at == session.end
+    assert heard == [("completed", enrollment.user_id, session.workshop_id)]
+
+
+def test_a_trainers_sheet_during_the_session_completes_at_the_end(session, enrollment, trainer):
+    with during(session):
+        record_attendance(
+            enrollment=enrollment, attendance=Attendance.PARTIAL, hours="2", by=trainer
+        )
+    assert not Completion.objects.exists()
+    with after(session, minutes=1):
+        # The participant opens their path before beat's next run: the attestation is there.
+        complete_ended_attendance(user=enrollment.user)
+        assert Completion.objects.get().hours == Decimal("2.00")
+        assert complete_ended_sessions() == 1  # beat then marks the session done, no change
+    assert Completion.objects.count() == 1
+
+
+def test_a_cancelled_session_completes_nobody(session, enrollment, trainer):
+    with during(session):
+        record_attendance(enrollment=enrollment, attendance=Attendance.PRESENT, by=trainer)
+    session.status = "cancelled"
+    session.save()
+    with after(session):
+        assert complete_ended_sessions() == 1
+    assert not Completion.objects.exists()

@@ -528,6 +528,56 @@ def test_bad_partial_hours_return_the_row_with_the_error_and_save_nothing(client
     assert (enrollment.attendance, enrollment.hours_attended) == ("", None)
 
 
+def test_partial_attendance_is_recorded_with_its_hours_in_one_post(client, session, sheet):
+    """Status and hours go together: the partial radio does not post on its own (it would be
+    refused for want of hours and redraw the row without them), the row's button sends both."""
+    enrollment, trainer = sheet
+    url = reverse("cotraining:record_attendance", args=[session.pk, enrollment.pk])
+    with during(session):
+        client.force_login(trainer)
+        sheet_page = page_text(
+            client.get(reverse("cotraining:attendance_sheet", args=[session.pk]))
+        )
+        partial = re.search(rf'<input[^>]*id="att-{enrollment.pk}-partial"[^>]*>', sheet_page)
+        present = re.search(rf'<input[^>]*id="att-{enrollment.pk}-present"[^>]*>', sheet_page)
+        assert "hx-post" not in partial.group(0)
+        assert 'hx-trigger="change"' in present.group(0)
+        response = client.post(
+            url,
+            {"attendance": Attendance.PARTIAL, "hours": "1,5"},
+            headers={"HX-Request": "true"},
+        )
+    text = page_text(response)
+    assert "Enregistré" in text
+    assert re.search(rf'id="att-{enrollment.pk}-partial"[^>]*checked', text)
+    assert 'value="1,5"' in text
+    enrollment.refresh_from_db()
+    assert (enrollment.attendance, enrollment.hours_attended) == (
+        Attendance.PARTIAL,
+        Decimal("1.50"),
+    )
+
+
+def test_invalid_attendance_keeps_what_the_trainer_typed(client, session, sheet):
+    enrollment, trainer = sheet
+    url = reverse("cotraining:record_attendance", args=[session.pk, enrollment.pk])
+    with during(session):
+        client.force_login(trainer)
+        response = client.post(
+            url, {"attendance": Attendance.PARTIAL, "hours": "3,5"}, headers={"HX-Request": "true"}
+        )
+        text = page_text(response)
+        assert re.search(rf'id="att-{enrollment.pk}-partial"[^>]*checked', text)
+        assert 'value="3,5"' in text
+        # Hours typed without a status: a partial presence is what the trainer means.
+        client.post(url, {"hours": "2"}, headers={"HX-Request": "true"})
+    enrollment.refresh_from_db()
+    assert (enrollment.attendance, enrollment.hours_attended) == (
+        Attendance.PARTIAL,
+        Decimal("2.00"),
+    )
+
+
 def test_recording_attendance_without_htmx_redirects_with_a_message(client, session, sheet):
     enrollment, trainer = sheet
     url = reverse("cotraining:record_attendance", args=[session.pk, enrollment.pk])

@@ -3,13 +3,15 @@
 A teacher enrols and receives the convocation (PDF and .ics); a second teacher lands on the
 waiting list; the first cancels, the second is promoted and emailed; the trainer projects the
 rotating check-in code and the second teacher types it; the teacher then sees the session
-completed with its hours and downloads the attendance certificate.
+completed with its hours once the session is over (not when checking in before it), and downloads
+the attendance certificate.
 """
 
 import io
 import re
 from datetime import timedelta
 
+import time_machine
 from django.utils import timezone
 from icalendar import Calendar
 from playwright.sync_api import expect
@@ -127,14 +129,24 @@ def test_enrol_wait_promote_check_in_complete(new_page, live_server, demo_data, 
         trainer.locator(f"#enrollment-{Enrollment.objects.get(user=second).pk}")
     ).to_contain_text("émargé en ligne")
 
-    # 5. Bruno's path shows the workshop completed with its hours; the certificate downloads.
-    completion = Completion.objects.get(user=second, workshop=workshop)
+    # 5. Checked in before the start: presence, not training done. No certificate yet, and
+    # "Mon parcours" says so instead of offering a cancellation that would fail.
     visit(bruno, live_server, "/mon-parcours/")
-    attestations = bruno.locator("#attestations + ul")
-    expect(attestations).to_contain_text(TITLE)
-    expect(attestations).to_contain_text("2 h")
-    with bruno.expect_download() as download_info:
-        bruno.get_by_role("link", name="Attestation de présence (PDF)").click()
+    upcoming = bruno.get_by_role("table", name="Mes prochaines séances")
+    expect(upcoming).to_contain_text("Présence enregistrée")
+    expect(upcoming.get_by_role("button", name=re.compile("Annuler"))).to_have_count(0)
+    assert not Completion.objects.filter(user=second).exists()
+
+    # 6. Once the session is over, Bruno's path shows the workshop completed with the session's
+    # hours (2 h, not the time since his check-in); the certificate downloads.
+    with time_machine.travel(session.end + timedelta(minutes=5)):
+        visit(bruno, live_server, "/mon-parcours/")
+        completion = Completion.objects.get(user=second, workshop=workshop)
+        attestations = bruno.locator("#attestations + ul")
+        expect(attestations).to_contain_text(TITLE)
+        expect(attestations).to_contain_text("2 h")
+        with bruno.expect_download() as download_info:
+            bruno.get_by_role("link", name="Attestation de présence (PDF)").click()
     with open(download_info.value.path(), "rb") as handle:
         text = pdf_text(handle.read())
     assert "Bruno Petit" in text

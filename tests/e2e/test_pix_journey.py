@@ -52,3 +52,22 @@ def test_declare_then_verify(demo_data, live_server, new_page):
 
     page.goto(live_server.url + "/mes-certifications/")
     expect(page.get_by_text("Vérifiée").first).to_be_visible()
+
+
+def test_the_downloadable_sample_imports_cleanly_on_the_demo(demo_data, live_server, new_page):
+    """What a coordinator downloads to see the format is accepted as it is by the demo."""
+    staff = new_page()
+    login(staff, live_server, demo_email("coordination"))
+    visit(staff, live_server, "/certifications-pix/import/")
+    with staff.expect_download() as download_info:
+        staff.get_by_role("link", name="Télécharger un fichier d'exemple").click()
+    staff.get_by_label("Export Pix Orga (CSV)").set_input_files(download_info.value.path())
+    staff.get_by_role("button", name="Vérifier et importer").click()
+    expect(staff.get_by_role("heading", name="Import terminé")).to_be_visible()
+    expect(staff.get_by_text("3 créée(s)")).to_be_visible()
+    assert (
+        PixCertification.objects.filter(
+            user__email__startswith="collegue09", status=PixStatus.VERIFIED
+        ).count()
+        == 3
+    )

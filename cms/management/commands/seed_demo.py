@@ -29,6 +29,7 @@ from wagtail.models import Site
 from badges.constants import CRCN_CODES, AwardRights, BadgeKind, ExpiryRule
 from badges.models import Assertion, BadgeClass, Issuer, PixCertification, site_url
 from badges.services import award_badge, award_completion_badges, pix, revoke_assertion
+from cms.demo_calendar import training_day
 from cms.demo_content import COURSES, RESOURCES, RETEX, SESSION_PLANS, WORKSHOPS
 from cms.demo_indicators import seed_indicator_demo
 from cms.models import PlatformSettings, ResourcePage, RetexPage
@@ -381,7 +382,8 @@ class Command(BaseCommand):
         paris = timezone.get_current_timezone()
         now = timezone.now()
         for days, hour, hours, capacity, venue, enrolled in plan:
-            day = today + timedelta(days=days)
+            # Never on a weekend or a public holiday: moved away from today (stays past or future).
+            day = training_day(today + timedelta(days=days), step=1 if days >= 0 else -1)
             start = datetime.combine(day, time(hour, 0), tzinfo=paris)
             remote = venue is None
             session = Session.objects.create(
@@ -484,7 +486,7 @@ class Command(BaseCommand):
         page.trainers.set([trainer])
         page.save_revision(user=trainer)
         start = datetime.combine(
-            timezone.localdate() + timedelta(days=40),
+            training_day(timezone.localdate() + timedelta(days=40)),
             time(14),
             tzinfo=timezone.get_current_timezone(),
         )
@@ -580,7 +582,7 @@ class Command(BaseCommand):
         """A session of the previous school year (a Wednesday in May), for hours per year."""
         today = timezone.localdate(now)
         may = date(today.year if today.month >= 9 else today.year - 1, 5, 13)
-        day = may + timedelta(days=(2 - may.weekday()) % 7)
+        day = training_day(may + timedelta(days=(2 - may.weekday()) % 7))
         start = datetime.combine(day, time(16), tzinfo=timezone.get_current_timezone())
         session, _ = Session.objects.get_or_create(
             workshop=workshop,
