@@ -8,7 +8,7 @@ from django.db import migrations
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('badges', '0008_award_rights'),
+        ('badges', '0009_indicator_snapshots_without_secrecy_verdict'),
     ]
 
     operations = [
