@@ -3,7 +3,6 @@
 Every object is looked up in a permission queryset (badges.permissions) and 404s outside it.
 """
 
-
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required

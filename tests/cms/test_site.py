@@ -346,10 +346,30 @@ def test_production_refuses_to_start_without_its_settings():
     assert "DJANGO_SECRET_KEY" in result.stderr and "DATABASE_URL" in result.stderr
 
 
+PRODUCTION_CHECK_DATABASE = os.environ.get(
+    "PRODUCTION_CHECK_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres"
+)
+
+
+def _postgres_answers(url):
+    import psycopg
+
+    try:
+        psycopg.connect(url.replace("postgres://", "postgresql://", 1), connect_timeout=3).close()
+    except psycopg.Error:
+        return False
+    return True
+
+
 def test_production_passes_check_deploy():
+    # The checks of PostgreSQL's generated columns ask the server its version: a real server.
+    if not _postgres_answers(PRODUCTION_CHECK_DATABASE):
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"PostgreSQL does not answer at {PRODUCTION_CHECK_DATABASE}")
+        pytest.skip("no PostgreSQL here (PRODUCTION_CHECK_DATABASE_URL): check --deploy skipped")
     result = _production_check(
         DJANGO_SECRET_KEY="k" + "x9-Az_" * 10,
-        DATABASE_URL="postgres://u@127.0.0.1:5432/never_connected",
+        DATABASE_URL=PRODUCTION_CHECK_DATABASE,
         CELERY_BROKER_URL="redis://127.0.0.1:6379/0",
         ALLOWED_HOSTS="entrepairs.example.fr",
     )

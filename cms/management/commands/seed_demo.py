@@ -376,6 +376,16 @@ class Command(BaseCommand):
                 user.set_unusable_password()
                 user.save(update_fields=["password"])
             teachers.append(user)
+        # Their addresses are verified, as real colleagues' are: results and badges awarded to
+        # an address reach only an account that proved it (a Pix Orga import, a bulk award).
+        known = set(
+            EmailAddress.objects.filter(user__in=teachers).values_list("user_id", flat=True)
+        )
+        EmailAddress.objects.bulk_create(
+            EmailAddress(user=user, email=user.email, verified=True, primary=True)
+            for user in teachers
+            if user.pk not in known
+        )
         return teachers
 
     def _sessions(self, page, plan, schools, teachers, today):
