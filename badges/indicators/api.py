@@ -3,18 +3,28 @@
 
 `Authorization: Bearer <token>` (tokens: `manage.py indicator_api_token`). The token acts for a
 reader: the figures are the ones their dashboard shows, same scope, same filters, same
-snapshots, and the same statistical secrecy ("< 5" instead of any count of 1 to 4 people).
+snapshots, and the same statistical secrecy ("< 5" instead of any count of 1 to 4 people, "n. d."
+instead of a mean or rate over them; `legend` says what each symbol means). Invalid filters (a UAI
+with a wrong check letter…) answer 422 with the same message as the page, never zeros.
 """
 
 from datetime import date, datetime
 
 from django.http import Http404
+from django.utils import timezone
 from ninja import NinjaAPI, Query, Schema
 from ninja.errors import HttpError
 from ninja.security import HttpBearer
 
 from .filters import IndicatorFilterSet
-from .report import MASK, SECONDARY_MASK, SECRECY_THRESHOLD, report_from_data
+from .report import (
+    LEGEND,
+    MASK,
+    QUANTITY_MASK,
+    SECONDARY_MASK,
+    SECRECY_THRESHOLD,
+    report_from_data,
+)
 from .scope import reader_scope
 from .snapshots import read_figures
 from .tokens import authenticate_api_token
@@ -36,7 +46,10 @@ api = NinjaAPI(
     description=(
         "Indicators of digital-skills training (issue 7), read-only. Counts of 1 to 4 people "
         f'read "{MASK}" (statistical secrecy); in a column with a single such cell, the smallest '
-        f'other count reads "{SECONDARY_MASK}", so that none is recovered by subtraction. '
+        f'other count reads "{SECONDARY_MASK}", so that none is recovered by subtraction; a mean, '
+        f'median, total or rate over fewer than 5 people reads "{QUANTITY_MASK}" (not '
+        'published); "legend" lists each symbol with its meaning; times are Europe/Paris. '
+        "Invalid filters (such as a UAI whose check letter is wrong) answer 422 with the reason. "
         "Filters whose population (the staff of the territory, degree and discipline chosen) "
         "counts fewer than 5 people, or that would give such a population away by subtraction "
         "from their parent territory, answer 403 with the reason: no figures. "
@@ -84,6 +97,11 @@ class GroupOut(Schema):
     tables: list[TableOut]
 
 
+class LegendOut(Schema):
+    symbol: str
+    meaning: str
+
+
 class ReportOut(Schema):
     period_start: date
     period_end: date
@@ -91,12 +109,15 @@ class ReportOut(Schema):
     previous_end: date
     computed_at: datetime
     secrecy_threshold: int
+    legend: list[LegendOut]
     groups: list[GroupOut]
 
 
 def _report(request, filters):
     data = {key: value for key, value in filters.dict().items() if value not in (None, "")}
     filterset = IndicatorFilterSet(data or None, scope=reader_scope(request.user))
+    if filterset.is_bound and not filterset.is_valid():  # the page's message, never zeros
+        raise HttpError(422, filterset.error_text())
     figures = read_figures(filterset)
     report = report_from_data(figures.data, figures.period, generated_at=figures.computed_at)
     if report.withheld:  # statistical secrecy: no figures, the reason instead
@@ -121,8 +142,9 @@ def indicators(request, filters: Query[Filters]):
         "period_end": report.period.last_day,
         "previous_start": report.previous.start,
         "previous_end": report.previous.last_day,
-        "computed_at": report.generated_at,
+        "computed_at": timezone.localtime(report.generated_at),
         "secrecy_threshold": SECRECY_THRESHOLD,
+        "legend": [{"symbol": symbol, "meaning": str(meaning)} for symbol, meaning in LEGEND],
         "groups": [
             {
                 "slug": group.slug,

@@ -4,8 +4,10 @@ The FilterSet's queryset is the territory: the establishments in the reader's sc
 the académie, département, bassin / circonscription and establishment chosen. Territory filters
 are free-text fields shown as lists of what the reader may read: a value from elsewhere (an
 edited URL) is not an error that names anything, it simply matches nothing in scope, so the
-figures are empty. The other filters (period, degree, discipline, theme, modality, plan) do not
-narrow establishments: `criteria()` hands them to the indicator queries with the territory.
+figures are empty. A UAI typed by hand is checked like everywhere else (cotraining.validators:
+7 digits and the right check letter), so a typo is an error that says so, never zeros. The
+other filters (period, degree, discipline, theme, modality, plan) do not narrow
+establishments: `criteria()` hands them to the indicator queries with the territory.
 """
 
 from datetime import timedelta
@@ -13,11 +15,13 @@ from datetime import timedelta
 import django_filters
 from django import forms
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 from dsfr.forms import DsfrBaseForm
 
 from cotraining.constants import Degree, Modality, Theme, TrainingPlan
 from cotraining.models import Academie, Discipline, Establishment
+from cotraining.validators import normalize_uai, validate_uai
 
 from .queries import Criteria, Period, school_year_period, school_year_start
 from .scope import academies_in, departements_in, establishments_in, sectors_in
@@ -62,6 +66,7 @@ class IndicatorFilterSet(django_filters.FilterSet):
     establishment = django_filters.CharFilter(
         label=_("Établissement (UAI)"),
         method="filter_territory",
+        validators=[validate_uai],  # the profile's rule: same code, same message
         widget=forms.TextInput(attrs={"placeholder": "0860034M", "maxlength": 8}),
     )
     degree = django_filters.ChoiceFilter(
@@ -124,10 +129,50 @@ class IndicatorFilterSet(django_filters.FilterSet):
             return queryset.filter(departement__code=value)
         if name == "sector":
             return queryset.filter(sector_id=int(value)) if value.isdigit() else queryset.none()
-        return queryset.filter(uai=value.upper())
+        return queryset.filter(uai=normalize_uai(value))
 
     def keep(self, queryset, name, value):
         return queryset  # read by criteria(), not a property of establishments
+
+    def error_text(self):
+        """The filters' errors as one line of text (for the API): "Label : message"."""
+        lines = []
+        for name, messages in self.form.errors.items():
+            field = self.form.fields.get(name)
+            label = f"{field.label} : " if field is not None else ""
+            lines += [f"{label}{message}" for message in messages]
+        return " ".join(lines)
+
+    def describe(self):
+        """The filters applied, in words (label, value), for the exports' header: the names of
+        the territories, degree, discipline…, not their codes."""
+        data = self.form.cleaned_data if self.is_bound and self.is_valid() else {}
+        dates = data.get("date_from") or data.get("date_to")
+        lines = []
+        if not dates:
+            year = data.get("school_year") or self.default_school_year()
+            lines.append((self.form.fields["school_year"].label, year))
+        territory = False
+        for name, field in self.form.fields.items():
+            value = data.get(name)
+            if name == "school_year" or value in (None, ""):
+                continue
+            if name in ("date_from", "date_to"):
+                shown = date_format(value, "DATE_FORMAT")
+            elif name == "establishment":
+                uai = normalize_uai(value)
+                school = self.queryset.filter(uai=uai).only("name", "uai").first()
+                shown = f"{school.name} ({school.uai})" if school else uai
+            else:
+                value = str(value).strip()
+                choices = getattr(field, "choices", None) or getattr(field.widget, "choices", ())
+                shown = str(dict(choices).get(value, value))
+            if name in ("academie", "departement", "sector", "establishment"):
+                territory = True
+            lines.append((field.label, shown))
+        if not territory:
+            lines.append((_("Territoire"), _("tout votre périmètre")))
+        return [(str(label), str(value)) for label, value in lines]
 
     # --- What the indicator queries receive --------------------------------------------------
 

@@ -10,11 +10,12 @@ everywhere. It works at two levels:
    give it away by subtraction from their parent: 44 teachers in the académie minus 42 in the
    other schools no longer isolates a lycée of 2. Such a Report has no groups and a `verdict`
    that says why; the views answer with the explanation instead of figures.
-2. Inside a dashboard (here): a cell that counts between 1 and 4 people reads "< 5", and so does
-   any mean, median or rate computed over fewer than 5 people (a mean of one person is their
-   score). A column with a single such cell — or a row, in a table whose rows add up to a
-   published total (levels per competence add up to the certifications) — has the smallest
-   other non-zero count masked too ("s"), repeated until no line has a lone mask, so that no
+2. Inside a dashboard (here): a cell that counts between 1 and 4 people reads "< 5"; a mean,
+   median or rate computed over fewer than 5 people (a mean of one person is their score) reads
+   "n. d." (non diffusé) — never "< 5", which would read as a value under 5. A column with a
+   single "< 5" cell — or a row, in a table whose rows add up to a published total (levels
+   per competence add up to the certifications) — has the smallest other non-zero count
+   masked too ("s"), repeated until no line has a lone mask, so that no
    subtraction from a total recovers it.
 
 Counts of workshops and sessions are not people and are shown as they are.
@@ -38,6 +39,26 @@ MASK = "< 5"
 # A count masked only so that a "< 5" beside it cannot be worked out from a total (secret
 # statistique secondaire, "s" as INSEE writes it): it may be 5 or more.
 SECONDARY_MASK = "s"
+# A mean, median, total of hours or rate over fewer than 5 people: not published ("non diffusé").
+QUANTITY_MASK = "n. d."
+# Nothing to compute (a mean over nobody).
+MISSING = "—"
+
+# What each symbol means, in the page's legend, the exports' header and the API.
+LEGEND = (
+    (MASK, _("moins de 5 personnes, masqué (secret statistique)")),
+    (SECONDARY_MASK,
+     _("masqué pour qu'un chiffre caché ne puisse être déduit (secret statistique)")),
+    (QUANTITY_MASK,
+     _("non diffusé : moyenne, médiane, total ou taux calculé sur moins de 5 personnes "
+       "(secret statistique)")),
+    (MISSING, _("non calculable (aucune personne concernée)")),
+)  # fmt: skip
+
+
+def legend_lines():
+    """The legend as lines of text ("< 5 : moins de 5 personnes, …")."""
+    return [f"{symbol} : {meaning}" for symbol, meaning in LEGEND]
 
 
 @dataclass(frozen=True)
@@ -52,14 +73,27 @@ class Cell:
 
     @property
     def mask(self):
-        return SECONDARY_MASK if self.secondary else MASK
+        if self.secondary:
+            return SECONDARY_MASK
+        return QUANTITY_MASK if self.kind in ("dec", "pct") else MASK
+
+    @property
+    def meaning(self):
+        """What the symbol shown stands for ("" for a plain value)."""
+        if self.masked:
+            symbol = self.mask
+        elif self.value is None and self.kind != "text":
+            symbol = MISSING
+        else:
+            return ""
+        return str(dict(LEGEND)[symbol])
 
     @property
     def text(self):
         if self.masked:
             return self.mask
         if self.value is None:
-            return "—" if self.kind != "text" else ""
+            return MISSING if self.kind != "text" else ""
         if self.kind == "text":
             return str(self.value)
         if self.kind == "pct":
@@ -70,7 +104,7 @@ class Cell:
 
     @property
     def export(self):
-        """For a spreadsheet: the number itself, "< 5" (or "s") when masked."""
+        """For a spreadsheet: the number itself, "< 5" (or "s", "n. d.") when masked."""
         if self.masked:
             return self.mask
         if self.kind == "text":
@@ -177,14 +211,27 @@ class Table:
             return ""
         cells = [(row[0].text, row[self.chart_column]) for row in self.rows]
         shown = [(label, cell) for label, cell in cells if not cell.masked and cell.value]
+        masked = sum(cell.masked for _label, cell in cells)
+        values = {"column": self.columns[self.chart_column], "n": len(cells), "masked": masked}
+        if not shown and masked:  # there are values, but none may be drawn
+            return str(
+                _("Valeurs masquées (secret statistique) : %(masked)s ligne(s) sur %(n)s, les "
+                  "autres sans valeur.") % values
+                if masked < len(cells)
+                else _("Valeurs masquées (secret statistique) sur les %(n)s lignes.") % values
+            )  # fmt: skip
         if not shown:
             return str(_("Aucune valeur à représenter sur la période."))
         label, cell = max(shown, key=lambda item: item[1].number)
+        values |= {"label": label, "value": cell.text}
+        if masked:  # a masked "s" may be higher than any value shown
+            return str(
+                _("%(column)s : %(n)s lignes, dont %(masked)s masquée(s) (secret statistique) ; "
+                  "la plus haute des autres, %(label)s, avec %(value)s.") % values
+            )  # fmt: skip
         return str(
-            _("%(column)s : %(n)s lignes ; la plus haute, %(label)s, avec %(value)s.")
-            % {"column": self.columns[self.chart_column], "n": len(cells), "label": label,
-               "value": cell.text}
-        )  # fmt: skip
+            _("%(column)s : %(n)s lignes ; la plus haute, %(label)s, avec %(value)s.") % values
+        )
 
 
 @dataclass

@@ -19,7 +19,7 @@ from django.views.decorators.http import require_POST
 from . import exports
 from .filters import IndicatorFilterSet
 from .models import IndicatorSnapshot
-from .report import report_from_data
+from .report import LEGEND, report_from_data
 from .scope import reader_scope
 from .snapshots import (
     FILTER_NAMES,
@@ -60,6 +60,7 @@ def _page(request, filterset, report, *, status=200):
             "filterset": filterset,
             "form": filterset.form,
             "report": report,
+            "legend": LEGEND,
             "query": query,
             "invalid": filterset.is_bound and not filterset.is_valid(),
             "filter_items": [
@@ -82,16 +83,29 @@ def _withheld(request, filterset, report):
     return _page(request, filterset, report, status=403)
 
 
+def _refused(request, filterset, report):
+    """Why an export gives no file: figures withheld (403) or filters not valid (400, the page
+    with each filter's message — never a file of zeros)."""
+    if report.withheld:
+        return _withheld(request, filterset, report)
+    if filterset.is_bound and not filterset.is_valid():
+        return _page(request, filterset, report, status=400)
+    return None
+
+
 @login_required
 def export_csv(request, slug):
     filterset = _filters(request)
     report = _report(filterset)
-    if report.withheld:
-        return _withheld(request, filterset, report)
+    if refused := _refused(request, filterset, report):
+        return refused
     table = report.table(slug)
     if table is None:
         raise Http404
-    response = HttpResponse(exports.table_csv(report, table), content_type=exports.CSV_CONTENT_TYPE)
+    response = HttpResponse(
+        exports.table_csv(report, table, filterset.describe()),
+        content_type=exports.CSV_CONTENT_TYPE,
+    )
     response["Content-Disposition"] = f'attachment; filename="{_filename(report, "-" + slug)}.csv"'
     return response
 
@@ -100,9 +114,11 @@ def export_csv(request, slug):
 def export_xlsx(request):
     filterset = _filters(request)
     report = _report(filterset)
-    if report.withheld:
-        return _withheld(request, filterset, report)
-    response = HttpResponse(exports.workbook(report), content_type=exports.XLSX_CONTENT_TYPE)
+    if refused := _refused(request, filterset, report):
+        return refused
+    response = HttpResponse(
+        exports.workbook(report, filterset.describe()), content_type=exports.XLSX_CONTENT_TYPE
+    )
     response["Content-Disposition"] = f'attachment; filename="{_filename(report, "")}.xlsx"'
     return response
 

@@ -221,7 +221,7 @@ def test_pix(world):
     assert got["Certifications PIX"][:2] == ("6", "< 5")  # the rejected one never counts
     assert got["dont vérifiées"][0] == "5"
     assert got["dont déclarées, à vérifier"][0] == "< 5"
-    assert got["Score moyen (pix)"][:2] == ("350,0", "< 5")  # (100+…+600)/6; a year earlier: 1
+    assert got["Score moyen (pix)"][:2] == ("350,0", "n. d.")  # (100+…+600)/6; a year earlier: 1
     assert got["Score médian (pix)"][0] == "350,0"
     levels = {row[0].split()[0]: row[1:] for row in rows(report, "pix-niveaux")}
     assert levels["1.1"][3] == "6"  # six at level 3
@@ -248,14 +248,14 @@ def test_hours_per_teacher(world):
     got = figures(report, "heures")
     # A1 9 h (3 + 6), A2…A5 3 h, B1 and B2 6 h: 7 teachers, 33 h.
     assert got["Enseignants formés"][:2] == ("7", "< 5")
-    assert got["Heures de formation suivies"][:2] == ("33,0", "< 5")  # a year earlier: A1 alone
+    assert got["Heures de formation suivies"][:2] == ("33,0", "n. d.")  # a year earlier: A1 alone
     assert got["Heures moyennes par enseignant formé"][0] == "4,7"
     assert got["Heures médianes par enseignant formé"][0] == "3,0"
     assert got["Part des enseignants ayant suivi au moins 18 h"][0] == "0,0 %"
     monthly = {row[0]: row[1:] for row in rows(report, "heures-par-mois")}
     # A1…A5 3 h; A1 a year earlier. Their 5 is masked ("s"): January's "< 5" would be 7 − 5.
-    assert monthly["octobre 2026"] == ["15,0", "< 5", "s", "< 5"]
-    assert monthly["janvier 2027"] == ["< 5", "—", "< 5", "0"]  # three people: hours hidden too
+    assert monthly["octobre 2026"] == ["15,0", "n. d.", "s", "< 5"]
+    assert monthly["janvier 2027"] == ["n. d.", "—", "< 5", "0"]  # three people: hours hidden too
     assert rows(report, "heures-repartition") == [
         ["de 0 h à moins de 3 h", "0", "0"],
         ["de 3 h à moins de 6 h", "< 5", "< 5"],
@@ -359,10 +359,11 @@ def test_csv_export_keeps_the_filters_and_the_secrecy_rule(world, client):
     response = client.get("/indicateurs/export/badges-par-badge.csv")
     assert response["Content-Type"].startswith("text/csv")
     lines = response.content.decode("utf-8-sig").splitlines()
-    assert lines[0] == "Badge;Émetteur;Délivrés;Délivrés, un an plus tôt;Titulaires"
-    assert lines[2] == "Formateur;DANE de l'académie de Poitiers;< 5;0;< 5"
+    assert lines[0] == "Badges délivrés par badge"  # then period, filters, legend, a blank line
+    assert lines[5] == "Badge;Émetteur;Délivrés;Délivrés, un an plus tôt;Titulaires"
+    assert lines[7] == "Formateur;DANE de l'académie de Poitiers;< 5;0;< 5"
     filtered = client.get("/indicateurs/export/badges-par-badge.csv", {"departement": "016"})
-    assert filtered.content.decode("utf-8-sig").splitlines()[1:] == [
+    assert filtered.content.decode("utf-8-sig").splitlines()[6:] == [
         "Formateur;DANE de l'académie de Poitiers;< 5;0;< 5"
     ]
     assert client.get("/indicateurs/export/inconnu.csv").status_code == 404
@@ -375,10 +376,10 @@ def test_xlsx_export_has_every_table(world, client):
     assert "pix-niveaux" in book.sheetnames and "heures-repartition" in book.sheetnames
     assert len(book.sheetnames) == 1 + 12
     sheet = book["badges-par-badge"]
-    assert [c.value for c in sheet[5]] == [
+    assert [c.value for c in sheet[6]] == [
         "Formateur", "DANE de l'académie de Poitiers", "< 5", 0, "< 5"
     ]  # fmt: skip
-    assert sheet[4][2].value == "s"  # masked so that the "< 5" below is not 8 − 6
+    assert sheet[5][2].value == "s"  # masked so that the "< 5" below is not 8 − 6
 
 
 # --- Snapshots ----------------------------------------------------------------------------------
