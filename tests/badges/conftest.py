@@ -51,3 +51,15 @@ def make_badge_class(issuer, *, svg=False, **fields):
     badge_class.image.save(name, ContentFile(content), save=False)
     badge_class.save()
     return badge_class
+
+
+@pytest.fixture
+def coordinator(db):
+    """A coordinator of the académie "13" (the issuer's)."""
+    from cotraining.constants import Role
+    from cotraining.services import grant_role
+    from tests.factories import UserFactory
+
+    person = UserFactory()
+    grant_role(user=person, role=Role.COORDINATOR, academie=academie("13"))
+    return person

@@ -39,13 +39,6 @@ def error_lines(text, **kwargs):
 
 
 @pytest.fixture
-def coordinator():
-    user = UserFactory()
-    grant_role(user=user, role=Role.COORDINATOR, academie=academie("13"))
-    return user
-
-
-@pytest.fixture
 def badge(issuer):
     return make_badge_class(issuer, name="Contributeur")
 

@@ -52,13 +52,6 @@ def holder(school):
     return teacher(establishment=school)
 
 
-@pytest.fixture
-def coordinator():
-    person = UserFactory()
-    grant_role(user=person, role=Role.COORDINATOR, academie=academie("13"))
-    return person
-
-
 def other_academie_departement():
     other = Academie.objects.exclude(code="13").order_by("code").first()
     return Departement.objects.filter(academie=other).first()

@@ -10,10 +10,8 @@ from django.urls import reverse
 from badges.constants import CRCN_CODES, PixStatus
 from badges.models import PixCertification, PixImport, PixPlusEduResult
 from badges.services import pix_import
-from cotraining.constants import Role
 from cotraining.models import User
-from cotraining.services import grant_role
-from tests.factories import EstablishmentFactory, UserFactory, academie
+from tests.factories import EstablishmentFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -41,13 +39,6 @@ def code(n):
 
 def line(email, n, *, score="400", levels="3", edu=";;;"):
     return f"{email};12/03/2026;{score};6;" + ";".join([levels] * 16) + f";{code(n)};{edu}"
-
-
-@pytest.fixture
-def coordinator():
-    person = UserFactory()
-    grant_role(user=person, role=Role.COORDINATOR, academie=academie("13"))
-    return person
 
 
 @pytest.fixture

@@ -32,17 +32,6 @@ def holder():
     return teacher(first_name="Zélie", last_name="Marchand", email="zelie.marchand@ac-test.fr")
 
 
-@pytest.fixture
-def coordinator():
-    from cotraining.constants import Role
-    from cotraining.services import grant_role
-    from tests.factories import academie
-
-    person = UserFactory()
-    grant_role(user=person, role=Role.COORDINATOR, academie=academie("13"))
-    return person
-
-
 def verified_pix_plus_edu(holder, coordinator, capture):
     certification = pix_services.declare_certification(
         user=holder,

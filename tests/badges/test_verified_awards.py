@@ -14,11 +14,9 @@ from django.urls import reverse
 
 from badges.models import Assertion
 from badges.services.bulk import award_manually, start_bulk_award, validate_bulk_award_csv
-from cotraining.constants import Role
 from cotraining.models import User
-from cotraining.services import grant_role
 from tests.badges.conftest import make_badge_class
-from tests.factories import UserFactory, academie
+from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -29,13 +27,6 @@ PASSWORD = "Un-mot-de-passe-solide-42"  # noqa: S105
 @pytest.fixture
 def badge(issuer):
     return make_badge_class(issuer, name="Contributeur")
-
-
-@pytest.fixture
-def coordinator():
-    user = UserFactory()
-    grant_role(user=user, role=Role.COORDINATOR, academie=academie("13"))
-    return user
 
 
 @pytest.fixture
