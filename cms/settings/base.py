@@ -306,6 +306,9 @@ HEALTH_TOKEN = env("HEALTH_TOKEN", default="")
 WAGTAIL_I18N_ENABLED = False
 # "cybersecurite", not "cybersécurité": ASCII slugs survive every email client and spreadsheet.
 WAGTAIL_ALLOW_UNICODE_SLUGS = False
+# No Gravatar in the admin: it would send a hash of every staff address to a third party on each
+# page (and the Content-Security-Policy blocks it anyway).
+WAGTAIL_GRAVATAR_PROVIDER_URL = None
 WAGTAIL_CONTENT_LANGUAGES = [("fr", "Français")]
 # French stemming and accent folding on PostgreSQL and SQLite alike (see cms/search_backends.py).
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "cms.search_backends"}}

@@ -211,3 +211,13 @@ def test_the_admin_accepts_large_files_from_staff_only(client):
     assert post(client, url, 20 * MB)[0].status_code == 413
     client.force_login(UserFactory(is_superuser=True, is_staff=True))
     assert post(client, url, 20 * MB)[0].status_code != 413
+
+
+@pytest.mark.django_db
+def test_the_admin_sends_no_address_hash_to_gravatar(client):
+    # A third party learned a hash of each staff address on every admin page (and the CSP
+    # blocked the image anyway).
+    from tests.factories import UserFactory
+
+    client.force_login(UserFactory(is_superuser=True))
+    assert "gravatar" not in client.get("/admin/").content.decode()

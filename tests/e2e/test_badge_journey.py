@@ -22,6 +22,7 @@ from badges.models import Assertion, BadgeClass, Issuer
 from badges.services import read_baked
 from cotraining.constants import Modality
 from cotraining.models import Completion, Session, User, WorkshopIndexPage, WorkshopPage
+from cotraining.services.attendance import complete_ended_sessions
 from tests.e2e.conftest import check_a11y, demo_email, login, make_teacher, visit
 
 TITLE = "Débuter avec la robotique au collège — atelier e2e badges"
@@ -106,6 +107,9 @@ def test_complete_a_workshop_and_verify_its_badge(
     teacher.get_by_label("Code d'émargement").fill(code)
     teacher.get_by_role("button", name="Je suis présent(e)").click()
     expect(teacher.locator(".fr-alert--success")).to_contain_text("Présence enregistrée")
+    # Checked in early: presence, not yet training done. Beat completes it once it has ended.
+    assert not Completion.objects.filter(user=person, workshop=workshop).exists()
+    complete_ended_sessions(now=session.end + timedelta(minutes=1))
     assert Completion.objects.filter(user=person, workshop=workshop).exists()
     assertion = Assertion.objects.get(recipient=person)
     assert assertion.badge_class == badge_class
