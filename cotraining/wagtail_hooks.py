@@ -33,6 +33,7 @@ from .admin_views import (
     TerritoryScopedPolicy,
     visible_instances,
 )
+from .choosers import establishment_chooser_viewset
 from .constants import AuditAction, NotificationStatus
 from .exceptions import ServiceError
 from .forms import SessionAdminForm
@@ -758,3 +759,13 @@ register_snippet(SearchSynonymViewSet)
 @hooks.register("insert_global_admin_css")
 def entrepairs_admin_css():
     return format_html('<link rel="stylesheet" href="{}">', static("cotraining/admin.css"))
+
+
+@hooks.register("register_admin_viewset")
+def register_establishment_chooser():
+    return establishment_chooser_viewset
+
+
+@hooks.register("insert_editor_js")
+def entrepairs_editor_js():
+    return format_html('<script src="{}"></script>', static("cotraining/admin-filter-choices.js"))
