@@ -1,7 +1,9 @@
 """Choosers for the Wagtail admin: search a few among thousands, limited to the académie."""
 
 from django import forms
-from django.db.models import Q
+from django.db.models import Q, TextField, Value
+from django.db.models.functions import Concat
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.forms.choosers import BaseFilterForm
 from wagtail.admin.ui.tables import Column
@@ -12,6 +14,7 @@ from wagtail.admin.views.generic.chooser import (
 )
 from wagtail.admin.viewsets.chooser import ChooserViewSet
 
+from .folding import Fold, fold
 from .models import Establishment
 from .permissions import choosable_establishments
 from .validators import normalize_uai
@@ -29,12 +32,19 @@ class EstablishmentSearchForm(BaseFilterForm):
         if query:
             self.is_searching = True
             self.search_query = query
-            objects = objects.filter(
-                Q(name__icontains=query)
-                | Q(commune__icontains=query)
-                | Q(uai__istartswith=normalize_uai(query))
+            # Accents and case folded as typed ("lycee" finds "Lycée"): the académie's few
+            # thousand rows at most, since the chooser's list is scoped first.
+            folded = objects.annotate(
+                _folded=Fold(Concat("name", Value(" "), "commune", output_field=TextField()))
+            )
+            objects = folded.filter(
+                Q(_folded__contains=fold(query)) | Q(uai__istartswith=normalize_uai(query))
             )
         return objects
+
+
+def _label(name):
+    return capfirst(Establishment._meta.get_field(name).verbose_name)
 
 
 class EstablishmentChooseMixin:
@@ -48,12 +58,9 @@ class EstablishmentChooseMixin:
 
     @property
     def columns(self):
-        return [
-            self.title_column,
-            Column("uai", label=_("UAI")),
-            Column("commune", label=_("commune")),
-            Column("departement", label=_("département")),
-        ]
+        title = self.title_column
+        title.label = capfirst(Establishment._meta.verbose_name)
+        return [title, *(Column(name, label=_label(name)) for name in ("commune", "departement"))]
 
 
 class EstablishmentChooseView(EstablishmentChooseMixin, ChooseView):

@@ -100,6 +100,8 @@ class SessionAdminForm(WagtailAdminModelForm):
         super().__init__(*args, for_user=for_user, **kwargs)
         if for_user is not None and "workshop" in self.fields:
             editable = PagePermissionPolicy().instances_user_has_permission_for(for_user, "change")
+            # A list of the workshops this person may edit, not the page chooser's whole tree.
+            self.fields["workshop"].widget = forms.Select()
             self.fields["workshop"].queryset = WorkshopPage.objects.filter(
                 pk__in=editable.values("pk")
             ).order_by("title")

@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.functional import cached_property
 from django.utils.html import format_html
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from wagtail import hooks
@@ -429,6 +430,10 @@ def _paris_time(value):
     return date_format(timezone.localtime(value), "DATETIME_FORMAT")
 
 
+def _field_label(name):
+    return capfirst(Notification._meta.get_field(name).verbose_name)
+
+
 def _sent_at(notification):
     if notification.sent_at is None:
         return _("Pas encore envoyée")
@@ -672,13 +677,17 @@ class NotificationViewSet(ReadOnlyRecordMixin, ScopedModelViewSet):
         "enrollment",
         StatusTagColumn(
             "status",
-            label=_("statut"),
+            label=_field_label("status"),
             accessor="get_status_display",
             primary=lambda notification: notification.status == NotificationStatus.FAILED,
         ),
         "attempts",
-        Column("created_at", label=_("créée le"), accessor=lambda n: _paris_time(n.created_at)),
-        Column("sent_at", label=_("envoyée le"), accessor=_sent_at),
+        Column(
+            "created_at",
+            label=_field_label("created_at"),
+            accessor=lambda notification: _paris_time(notification.created_at),
+        ),
+        Column("sent_at", label=_field_label("sent_at"), accessor=_sent_at),
     ]
     list_filter = ["status", "kind"]
     search_fields = ["recipient__email", "recipient__last_name"]
