@@ -1,5 +1,8 @@
 from allauth.account.adapter import DefaultAccountAdapter
 from django.conf import settings
+from django.urls import reverse
+
+from .origin import public_url
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -14,3 +17,8 @@ class AccountAdapter(DefaultAccountAdapter):
         if commit:
             user.save()
         return user
+
+    def get_email_confirmation_url(self, request, emailconfirmation):
+        # The platform's one public origin, with or without a request (an address corrected by
+        # a coordinator is confirmed from a link built after the admin's transaction commits).
+        return public_url(reverse("account_confirm_email", args=[emailconfirmation.key]))

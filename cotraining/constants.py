@@ -56,6 +56,8 @@ class AuditAction:
     COMPLETE_WORKSHOP = "entrepairs.complete_workshop"
     WITHDRAW_COMPLETION = "entrepairs.withdraw_completion"
     RESET_CALENDAR_FEED = "entrepairs.reset_calendar_feed"
+    RESEND_NOTIFICATION = "entrepairs.resend_notification"
+    CHANGE_EMAIL = "entrepairs.change_email"
 
 
 class Framework(models.TextChoices):

@@ -1,5 +1,6 @@
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from dsfr.forms import DsfrBaseForm
 from wagtail.admin.forms import WagtailAdminModelForm
@@ -7,6 +8,7 @@ from wagtail.permission_policies.pages import PagePermissionPolicy
 
 from .constants import Degree, Role
 from .models import Discipline, Establishment, Session, WorkshopPage
+from .permissions import choosable_establishments
 from .services import grant_role
 from .validators import normalize_uai, validate_uai
 
@@ -72,9 +74,13 @@ class ProfileForm(DsfrBaseForm):
 
 
 class SessionAdminForm(WagtailAdminModelForm):
-    """A session in the admin: only workshops the person may edit can be chosen."""
+    """A session in the admin: only workshops the person may edit can be chosen, and its venue
+    among the establishments of their académies, through a searchable chooser (thousands of
+    schools in a select helped nobody)."""
 
-    class Meta:
+    # Meta inherits WagtailAdminModelForm's: its formfield_callback is what gives the admin's
+    # widgets (AdminDateTimeInput's date pickers, choosers); a bare Meta lost them.
+    class Meta(WagtailAdminModelForm.Meta):
         model = Session
         fields = [
             "workshop",
@@ -94,9 +100,40 @@ class SessionAdminForm(WagtailAdminModelForm):
         super().__init__(*args, for_user=for_user, **kwargs)
         if for_user is not None and "workshop" in self.fields:
             editable = PagePermissionPolicy().instances_user_has_permission_for(for_user, "change")
+            # A list of the workshops this person may edit, not the page chooser's whole tree.
+            self.fields["workshop"].widget = forms.Select()
             self.fields["workshop"].queryset = WorkshopPage.objects.filter(
                 pk__in=editable.values("pk")
             ).order_by("title")
         if self.instance.pk:
             # A session belongs to its workshop: moving it would move its enrolments.
             self.fields["workshop"].disabled = True
+        if "establishment" in self.fields:
+            from .choosers import EstablishmentChooserWidget
+
+            field = self.fields["establishment"]
+            field.widget = EstablishmentChooserWidget()
+            if for_user is not None:
+                # The venue already chosen stays valid when the session is edited.
+                current = Q(pk=self.instance.establishment_id) if self.instance.pk else Q()
+                field.queryset = Establishment.objects.filter(
+                    Q(pk__in=choosable_establishments(for_user).values("pk")) | current
+                )
+
+    def clean(self):
+        cleaned = super().clean()
+        workshop = cleaned.get("workshop") or (self.instance.pk and self.instance.workshop)
+        establishment = cleaned.get("establishment")
+        if (
+            workshop
+            and establishment
+            and workshop.academie_id
+            and establishment.departement.academie_id != workshop.academie_id
+            and establishment.pk != self.instance.establishment_id
+        ):
+            self.add_error(
+                "establishment",
+                _("Choisissez un établissement de l'académie de l'atelier (%(academie)s).")
+                % {"academie": workshop.academie},
+            )
+        return cleaned

@@ -120,3 +120,20 @@ def visible_notifications(user):
     return Notification.objects.filter(
         enrollment__session__workshop__academie__in=coordinated_academies(user)
     )
+
+
+def worked_academies(user):
+    """Ids of the académies a person works in through a role (coordinator, trainer…)."""
+    return RoleAssignment.objects.filter(user=user, academie__isnull=False).values("academie")
+
+
+def choosable_establishments(user):
+    """Establishments the admin offers this person (a session's venue): those of the académies
+    they coordinate or train in; every one for a platform admin."""
+    from .models import Establishment
+
+    if not user.is_authenticated:
+        return Establishment.objects.none()
+    if user.is_superuser:
+        return Establishment.objects.all()
+    return Establishment.objects.filter(departement__academie__in=worked_academies(user))

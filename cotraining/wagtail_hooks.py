@@ -3,16 +3,24 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
+from django.templatetags.static import static
 from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.functional import cached_property
+from django.utils.html import format_html
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 from wagtail import hooks
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel, ObjectList
+from wagtail.admin.ui.tables import Column, StatusTagColumn, Table
 from wagtail.admin.views import generic
 from wagtail.admin.viewsets.model import ModelViewSet, ModelViewSetGroup
 from wagtail.admin.widgets import HeaderButton
 from wagtail.permission_policies import ModelPermissionPolicy
 from wagtail.permission_policies.pages import PagePermissionPolicy
-from wagtail.permissions import register_permission_policy
+from wagtail.permissions import policy_registry, register_permission_policy
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet
 
@@ -20,11 +28,14 @@ from . import services
 from .admin_views import (
     ReadOnlyScopedPolicy,
     ScopedIndexView,
+    ScopedInspectView,
     ScopedModelViewSet,
     ScopedObjectMixin,
     TerritoryScopedPolicy,
+    visible_instances,
 )
-from .constants import AuditAction
+from .choosers import establishment_chooser_viewset
+from .constants import AuditAction, NotificationStatus
 from .exceptions import ServiceError
 from .forms import SessionAdminForm
 from .models import (
@@ -69,6 +80,8 @@ def register_audit_actions(actions):
         (AuditAction.CHECK_IN_SESSION_LOCKED, _("Émargement de la séance bloqué")),
         (AuditAction.COMPLETE_WORKSHOP, _("Atelier validé")),
         (AuditAction.WITHDRAW_COMPLETION, _("Validation retirée")),
+        (AuditAction.RESEND_NOTIFICATION, _("Courriel renvoyé")),
+        (AuditAction.CHANGE_EMAIL, _("Adresse électronique corrigée")),
     ):
         actions.register_action(action, label, label)
     actions.register_action(
@@ -407,13 +420,245 @@ class SessionViewSet(ScopedModelViewSet):
         ]
 
 
+# --- Emails sent about enrolments ------------------------------------------------------------
+
+
+def _paris_time(value):
+    """A moment as people in the académie read it (Europe/Paris), or a dash."""
+    if value is None:
+        return "—"
+    return date_format(timezone.localtime(value), "DATETIME_FORMAT")
+
+
+def _field_label(name):
+    return capfirst(Notification._meta.get_field(name).verbose_name)
+
+
+def _sent_at(notification):
+    if notification.sent_at is None:
+        return _("Pas encore envoyée")
+    return _paris_time(notification.sent_at)
+
+
+def explain_error(last_error):
+    """The last delivery error in words a coordinator can act on (the technical line kept)."""
+    if not last_error:
+        return "—"
+    kind = last_error.split(":", 1)[0]
+    if kind in {"SMTPRecipientsRefused", "SMTPSenderRefused"} or "5.1.1" in last_error:
+        words = _(
+            "Le serveur de messagerie a refusé l'adresse du destinataire : elle est sans doute "
+            "erronée. Corrigez-la, puis renvoyez le courriel."
+        )
+    elif kind == "SMTPAuthenticationError":
+        words = _(
+            "Le serveur d'envoi a refusé la connexion de la plateforme : prévenez "
+            "l'administration de la plateforme (configuration de la messagerie)."
+        )
+    elif kind in {
+        "SMTPServerDisconnected",
+        "SMTPConnectError",
+        "ConnectionRefusedError",
+        "TimeoutError",
+        "OSError",
+        "gaierror",
+    }:
+        words = _(
+            "Le serveur d'envoi était injoignable à chaque tentative. Renvoyez le courriel "
+            "une fois le service rétabli."
+        )
+    else:
+        words = _("L'envoi a échoué à chaque tentative. Vous pouvez le renvoyer.")
+    return format_html("{}<br><small>{}</small>", words, last_error)
+
+
+class NotificationTable(Table):
+    def get_row_classname(self, instance):
+        return "entrepairs-failed" if instance.status == NotificationStatus.FAILED else ""
+
+
 class NotificationIndexView(ScopedIndexView):
-    """Coordinators see the emails of their académie's sessions (the policy's scope)."""
+    """Coordinators see the emails of their académie's sessions (the policy's scope); failed
+    ones stand out and are counted at the top, with a button to send them all again."""
+
+    table_class = NotificationTable
 
     def get_base_queryset(self):
         return (
             super().get_base_queryset().select_related("recipient", "enrollment__session__workshop")
         )
+
+    @cached_property
+    def failed_count(self):
+        visible = visible_instances(self.request.user, self.permission_policy)
+        return visible.filter(status=NotificationStatus.FAILED).count()
+
+    @cached_property
+    def header_buttons(self):
+        buttons = list(super().header_buttons)
+        if self.failed_count:
+            buttons.append(
+                HeaderButton(
+                    ngettext(
+                        "Voir l'envoi en échec (%(count)s)",
+                        "Voir les envois en échec (%(count)s)",
+                        self.failed_count,
+                    )
+                    % {"count": self.failed_count},
+                    url=reverse("notifications:index") + f"?status={NotificationStatus.FAILED}",
+                    icon_name="warning",
+                )
+            )
+            buttons.append(
+                HeaderButton(
+                    _("Renvoyer les envois en échec"),
+                    url=reverse("notifications:resend_failed"),
+                    icon_name="redirect",
+                )
+            )
+        return buttons
+
+
+class NotificationInspectView(ScopedInspectView):
+    """None becomes words: not sent yet, no error; times in Europe/Paris."""
+
+    def get_sent_at_display_value(self):
+        return _sent_at(self.object)
+
+    def get_created_at_display_value(self):
+        return _paris_time(self.object.created_at)
+
+    def get_last_error_display_value(self):
+        return explain_error(self.object.last_error)
+
+    def get_header_buttons(self):
+        buttons = list(super().get_header_buttons())
+        if self.object.status in (NotificationStatus.FAILED, NotificationStatus.SKIPPED):
+            buttons.append(
+                HeaderButton(
+                    _("Renvoyer"),
+                    url=reverse("notifications:resend", args=[self.object.pk]),
+                    icon_name="redirect",
+                )
+            )
+        if self.object.status == NotificationStatus.FAILED:
+            buttons.append(
+                HeaderButton(
+                    _("Corriger l'adresse et renvoyer"),
+                    url=reverse("notifications:correct_address", args=[self.object.pk]),
+                    icon_name="edit",
+                )
+            )
+        return buttons
+
+
+def _visible_notification(request, pk):
+    """The notification if this person may see it (the policy's scope), else 403."""
+    policy = policy_registry.get_by_type(Notification)
+    notification = get_object_or_404(Notification, pk=pk)
+    if not visible_instances(request.user, policy).filter(pk=notification.pk).exists():
+        raise PermissionDenied
+    return notification
+
+
+def resend_notification_view(request, pk):
+    notification = _visible_notification(request, pk)
+    inspect_url = reverse("notifications:inspect", args=[notification.pk])
+    if request.method == "POST":
+        try:
+            services.resend_notification(notification=notification, by=request.user)
+        except ServiceError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(
+                request,
+                _("Le courriel est renvoyé à %(email)s.") % {"email": notification.recipient.email},
+            )
+        return redirect(inspect_url)
+    return TemplateResponse(
+        request,
+        "cotraining/admin/resend_notification.html",
+        {"notification": notification, "back_url": inspect_url},
+    )
+
+
+class CorrectAddressForm(forms.Form):
+    email = forms.EmailField(
+        label=_("Adresse électronique corrigée"),
+        help_text=_(
+            "C'est aussi l'identifiant de connexion de la personne. La nouvelle adresse reste à "
+            "vérifier : un lien de vérification lui est envoyé."
+        ),
+    )
+
+
+def correct_address_view(request, pk):
+    notification = _visible_notification(request, pk)
+    inspect_url = reverse("notifications:inspect", args=[notification.pk])
+    form = CorrectAddressForm(request.POST or None, initial={"email": notification.recipient.email})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.correct_address_and_resend(
+                notification=notification,
+                email=form.cleaned_data["email"],
+                by=request.user,
+                request=request,
+            )
+        except ServiceError as exc:
+            form.add_error("email", exc.message)
+        else:
+            messages.success(
+                request,
+                _(
+                    "Adresse corrigée et courriel renvoyé à %(email)s ; un lien de vérification "
+                    "lui a été envoyé."
+                )
+                % {"email": form.cleaned_data["email"].lower()},
+            )
+            return redirect(inspect_url)
+    return TemplateResponse(
+        request,
+        "cotraining/admin/correct_address.html",
+        {"notification": notification, "form": form, "back_url": inspect_url},
+    )
+
+
+def resend_failed_view(request):
+    policy = policy_registry.get_by_type(Notification)
+    if not policy.user_has_permission(request.user, "view"):
+        raise PermissionDenied
+    visible = visible_instances(request.user, policy)
+    index_url = reverse("notifications:index")
+    if request.method == "POST":
+        resent, refused = services.resend_failed_notifications(
+            notifications=visible, by=request.user
+        )
+        messages.success(
+            request,
+            ngettext("%(count)s courriel renvoyé.", "%(count)s courriels renvoyés.", resent)
+            % {"count": resent},
+        )
+        if refused:
+            messages.warning(
+                request,
+                ngettext(
+                    "%(count)s courriel n'a plus d'objet (place rendue, séance annulée ou "
+                    "passée) : il n'est pas renvoyé.",
+                    "%(count)s courriels n'ont plus d'objet (place rendue, séance annulée ou "
+                    "passée) : ils ne sont pas renvoyés.",
+                    refused,
+                )
+                % {"count": refused},
+            )
+        return redirect(index_url)
+    return TemplateResponse(
+        request,
+        "cotraining/admin/resend_failed.html",
+        {
+            "failed_count": visible.filter(status=NotificationStatus.FAILED).count(),
+            "back_url": index_url,
+        },
+    )
 
 
 class NotificationViewSet(ReadOnlyRecordMixin, ScopedModelViewSet):
@@ -421,6 +666,7 @@ class NotificationViewSet(ReadOnlyRecordMixin, ScopedModelViewSet):
 
     model = Notification
     index_view_class = NotificationIndexView
+    inspect_view_class = NotificationInspectView
     icon = "mail"
     menu_label = _("Envois de courriels")
     add_to_admin_menu = True
@@ -429,10 +675,19 @@ class NotificationViewSet(ReadOnlyRecordMixin, ScopedModelViewSet):
         "kind",
         "recipient",
         "enrollment",
-        "status",
+        StatusTagColumn(
+            "status",
+            label=_field_label("status"),
+            accessor="get_status_display",
+            primary=lambda notification: notification.status == NotificationStatus.FAILED,
+        ),
         "attempts",
-        "created_at",
-        "sent_at",
+        Column(
+            "created_at",
+            label=_field_label("created_at"),
+            accessor=lambda notification: _paris_time(notification.created_at),
+        ),
+        Column("sent_at", label=_field_label("sent_at"), accessor=_sent_at),
     ]
     list_filter = ["status", "kind"]
     search_fields = ["recipient__email", "recipient__last_name"]
@@ -448,6 +703,14 @@ class NotificationViewSet(ReadOnlyRecordMixin, ScopedModelViewSet):
         "created_at",
         "sent_at",
     ]
+
+    def get_urlpatterns(self):
+        return [
+            *super().get_urlpatterns(),
+            path("resend/<int:pk>/", resend_notification_view, name="resend"),
+            path("correct-address/<int:pk>/", correct_address_view, name="correct_address"),
+            path("resend-failed/", resend_failed_view, name="resend_failed"),
+        ]
 
 
 @hooks.register("register_admin_viewset")
@@ -500,3 +763,18 @@ class SearchSynonymViewSet(SnippetViewSet):
 
 
 register_snippet(SearchSynonymViewSet)
+
+
+@hooks.register("insert_global_admin_css")
+def entrepairs_admin_css():
+    return format_html('<link rel="stylesheet" href="{}">', static("cotraining/admin.css"))
+
+
+@hooks.register("register_admin_viewset")
+def register_establishment_chooser():
+    return establishment_chooser_viewset
+
+
+@hooks.register("insert_editor_js")
+def entrepairs_editor_js():
+    return format_html('<script src="{}"></script>', static("cotraining/admin-filter-choices.js"))

@@ -118,7 +118,12 @@ class WorkshopPageForm(WagtailAdminPageForm):
             self.fields["departements"].queryset = Departement.objects.filter(
                 academie=self.section_academie
             ).order_by("code")
-        self.fields["trainers"].queryset = trainers.distinct()
+        # The académie's trainers as boxes to tick, with a search box above them
+        # (cotraining/static/cotraining/admin-filter-choices.js), not every user in a select.
+        self.fields["trainers"].widget = forms.CheckboxSelectMultiple(
+            attrs={"data-filter-placeholder": _("Rechercher un formateur")}
+        )
+        self.fields["trainers"].queryset = trainers.distinct().order_by("last_name", "first_name")
 
     def _section_academie(self):
         """The académie of the nearest catalogue section above the page, if any."""

@@ -23,12 +23,16 @@ from .enrollments import (
     remove_participant,
 )
 from .notifications import (
+    correct_address_and_resend,
     deliver_notification,
     queue_due_reminders,
+    resend_failed_notifications,
+    resend_notification,
     retry_pending_notifications,
 )
 from .people import (
     ImportReport,
+    change_email,
     grant_role,
     import_establishments,
     normalize_academie_code,
@@ -44,6 +48,8 @@ __all__ = [
     "approve_enrollment",
     "cancel_enrollment",
     "cancellation_deadline",
+    "change_email",
+    "correct_address_and_resend",
     "check_in",
     "checkin_code",
     "checkin_is_open",
@@ -59,6 +65,8 @@ __all__ = [
     "record_attendance",
     "refuse_enrollment",
     "remove_participant",
+    "resend_failed_notifications",
+    "resend_notification",
     "retry_pending_notifications",
     "school_year_of",
     "ImportReport",

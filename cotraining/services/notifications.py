@@ -15,14 +15,18 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from wagtail.log_actions import log
 
 from ..constants import (
+    AuditAction,
     EnrollmentStatus,
     Modality,
     NotificationKind,
     NotificationStatus,
     SessionStatus,
 )
+from ..exceptions import ServiceError
 from ..models import Enrollment, Notification
 from ..origin import public_url
 
@@ -241,3 +245,98 @@ def retry_pending_notifications(*, now=None):
     for pk in ids:
         deliver_notification.delay(pk)
     return len(ids)
+
+
+# --- Failed emails, seen from the admin ---------------------------------------------------------
+
+
+def _stale_reason(notification):
+    """Why an email no longer makes sense, in words for the coordinator (None: still relevant)."""
+    if _still_relevant(notification):
+        return None
+    enrollment = notification.enrollment
+    session = enrollment.session
+    if session.status != SessionStatus.SCHEDULED:
+        return _("La séance a été annulée : ce courriel n'a plus d'objet.")
+    if notification.kind == NotificationKind.APPROVAL_REQUEST:
+        return _("La demande d'accord a déjà été traitée : ce courriel n'a plus d'objet.")
+    if enrollment.status != EnrollmentStatus.CONFIRMED:
+        return _("La place a été rendue (inscription annulée) : ce courriel n'a plus d'objet.")
+    if notification.kind in REMINDERS:
+        return _("La séance a commencé : ce rappel n'a plus d'objet.")
+    return _("Un envoi plus récent remplace celui-ci : il n'est pas renvoyé.")
+
+
+def _check_resendable(notification):
+    if notification.status == NotificationStatus.SENT:
+        raise ServiceError(
+            "already_sent", _("Ce courriel a déjà été envoyé : il n'est pas renvoyé.")
+        )
+    reason = _stale_reason(notification)
+    if reason is not None:
+        raise ServiceError("stale", reason)
+
+
+def resend_notification(*, notification, by):
+    """Send again an email that failed after every attempt (a coordinator asked for it).
+
+    Its attempts start again from zero and the delivery task is queued once the transaction
+    commits. Idempotent: an email already waiting to be sent is left as it is; one already sent,
+    or one that no longer makes sense (the seat was given back, the session cancelled or begun,
+    a newer convocation exists) is refused with the reason, and nothing changes.
+    """
+    from ..tasks import deliver_notification
+
+    with transaction.atomic():
+        notification = _load(notification.pk, lock=True)
+        if notification is None:
+            raise ServiceError("gone", _("Ce courriel n'existe plus."))
+        if notification.status == NotificationStatus.PENDING:
+            return notification
+        _check_resendable(notification)
+        notification.status = NotificationStatus.PENDING
+        notification.attempts = 0
+        notification.last_error = ""
+        notification.save(update_fields=["status", "attempts", "last_error"])
+        log(
+            notification,
+            AuditAction.RESEND_NOTIFICATION,
+            user=by,
+            data={"recipient": notification.recipient.email},
+        )
+        pk = notification.pk
+        transaction.on_commit(lambda: deliver_notification.delay(pk), robust=True)
+    return notification
+
+
+def resend_failed_notifications(*, notifications, by):
+    """Send again every failed email of `notifications` (a queryset the caller scoped to what
+    the person may see). Returns (resent, refused): refused are the stale ones, left failed."""
+    resent, refused = 0, 0
+    ids = notifications.filter(status=NotificationStatus.FAILED).values_list("pk", flat=True)
+    for notification in Notification.objects.filter(pk__in=list(ids)):
+        try:
+            resend_notification(notification=notification, by=by)
+        except ServiceError:
+            refused += 1
+        else:
+            resent += 1
+    return resent, refused
+
+
+def correct_address_and_resend(*, notification, email, by, request=None):
+    """Fix the address an email bounced from, then send that email again.
+
+    The address is the person's login: it is changed through `change_email` (validation,
+    uniqueness, the new address unverified with a verification email, audit). Nothing changes
+    when the email cannot be resent, so a coordinator never rewrites an address for nothing.
+    """
+    from .people import change_email
+
+    with transaction.atomic():
+        locked = _load(notification.pk, lock=True)
+        if locked is None:
+            raise ServiceError("gone", _("Ce courriel n'existe plus."))
+        _check_resendable(locked)
+        change_email(user=locked.recipient, email=email, by=by, request=request)
+        return resend_notification(notification=locked, by=by)

@@ -349,3 +349,87 @@ def update_profile(*, user, first_name, last_name, degree, disciplines, establis
         user.disciplines.set(disciplines)
         log(user, AuditAction.UPDATE_PROFILE, user=user)
     return user
+
+
+# Accounts whose address only a platform administrator may change: taking over one of these by
+# pointing its address elsewhere (and resetting the password) would give more than a teacher's.
+_PRIVILEGED_ROLES = (Role.COORDINATOR, Role.PLATFORM_ADMIN, Role.INDICATOR_READER)
+
+
+def change_email(*, user, email, by, request=None):
+    """Correct a person's address (a coordinator fixing a typo an email bounced from).
+
+    The address is the login: it must be valid and belong to no other account. allauth's
+    addresses follow: the new one becomes the primary, unverified, and a verification email is
+    sent to it once the transaction commits; the wrong one is dropped. A coordinator cannot
+    change the address of an administrator's or another coordinator's account. Audited with
+    both addresses. Idempotent: the same address again changes nothing.
+    """
+    from allauth.account.models import EmailAddress
+    from django.core.validators import validate_email
+
+    from ..models import User
+
+    email = (email or "").strip().lower()
+    try:
+        validate_email(email)
+    except ValidationError:
+        raise ServiceError(
+            "invalid_email", _("Saisissez une adresse électronique valide.")
+        ) from None
+    if email == user.email.lower():
+        return user
+    if not by.is_superuser and user.pk != by.pk:
+        if (
+            user.is_superuser
+            or user.is_staff
+            or user.role_assignments.filter(role__in=_PRIVILEGED_ROLES).exists()
+        ):
+            raise ServiceError(
+                "privileged_account",
+                _(
+                    "L'adresse d'un compte de coordination ou d'administration ne peut être "
+                    "corrigée que par l'administration de la plateforme."
+                ),
+            )
+    taken = User.objects.filter(email__iexact=email).exclude(pk=user.pk).exists()
+    taken = taken or EmailAddress.objects.filter(email__iexact=email).exclude(user=user).exists()
+    if taken:
+        raise ServiceError(
+            "email_taken",
+            _("Cette adresse est déjà celle d'un autre compte : choisissez-en une autre."),
+        )
+    with transaction.atomic():
+        previous = user.email
+        user.email = email
+        user.save(update_fields=["email"])
+        EmailAddress.objects.filter(user=user).exclude(email__iexact=email).delete()
+        address, _created = EmailAddress.objects.update_or_create(
+            user=user,
+            email=email,
+            defaults={"primary": True, "verified": False},
+        )
+        log(
+            user,
+            AuditAction.CHANGE_EMAIL,
+            user=by,
+            data={"previous": previous, "email": email},
+        )
+        transaction.on_commit(lambda: _send_verification(address, request), robust=True)
+    return user
+
+
+def _send_verification(address, request=None):
+    """allauth's verification email for `address`; outside a request (a shell, a task) one
+    standing for the public origin gives allauth the site it names in the email."""
+    from allauth.core import context
+    from django.http import HttpRequest
+
+    from ..origin import public_host_and_port
+
+    if request is None:
+        request = HttpRequest()
+        host, port = public_host_and_port()
+        request.META.update({"SERVER_NAME": host, "SERVER_PORT": str(port)})
+    with context.request_context(request):
+        address.send_confirmation(request=request, signup=False)
