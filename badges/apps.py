@@ -13,6 +13,7 @@ class BadgesConfig(AppConfig):
 
         from cotraining.signals import completion_withdrawn, workshop_completed
 
+        from . import checks  # noqa: F401  (registers the origin check)
         from .receivers import (
             award_on_completion,
             link_awards_on_email_confirmed,

@@ -4,16 +4,25 @@ Refuses to start without the settings that make it safe: a secret key, a Postgre
 broker and the allowed hosts. A missing one is an error, never a silent fallback.
 """
 
+from urllib.parse import urlsplit
+
 from django.core.exceptions import ImproperlyConfigured
+from django.http.request import validate_host
 
 from .base import *  # noqa: F403
-from .base import DATABASES, env
+from .base import ALLOWED_HOSTS, DATABASES, SITE_URL, env
 
 DEBUG = False
 
 _missing = [
     name
-    for name in ("DJANGO_SECRET_KEY", "DATABASE_URL", "CELERY_BROKER_URL", "ALLOWED_HOSTS")
+    for name in (
+        "DJANGO_SECRET_KEY",
+        "DATABASE_URL",
+        "CELERY_BROKER_URL",
+        "ALLOWED_HOSTS",
+        "SITE_URL",
+    )
     if not env(name, default="")
 ]
 if _missing:
@@ -25,6 +34,20 @@ if len(SECRET_KEY) < 50 or len(set(SECRET_KEY)) < 5:
     raise ImproperlyConfigured("DJANGO_SECRET_KEY must be at least 50 random characters.")
 if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
     raise ImproperlyConfigured("Production needs a PostgreSQL DATABASE_URL (postgres://…).")
+
+# The public origin every Open Badges id, baked image and email link is built on: never the
+# localhost default, served over HTTPS, on a host this site answers for. (That it matches the
+# badges already issued is a system check, badges/checks.py: it needs the database.)
+_origin = urlsplit(SITE_URL)
+if _origin.scheme != "https" or not _origin.hostname:
+    raise ImproperlyConfigured(
+        f"SITE_URL must be the site's public https:// origin (got {SITE_URL!r})."
+    )
+if not validate_host(_origin.hostname, ALLOWED_HOSTS):
+    raise ImproperlyConfigured(
+        f"SITE_URL's host {_origin.hostname!r} is not in ALLOWED_HOSTS "
+        f"({', '.join(ALLOWED_HOSTS)})."
+    )
 
 STORAGES = {
     **STORAGES,  # noqa: F405 (the private storage of PIX attestations)

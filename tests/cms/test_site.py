@@ -372,6 +372,7 @@ def test_production_passes_check_deploy():
         DATABASE_URL=PRODUCTION_CHECK_DATABASE,
         CELERY_BROKER_URL="redis://127.0.0.1:6379/0",
         ALLOWED_HOSTS="entrepairs.example.fr",
+        SITE_URL="https://entrepairs.example.fr",
     )
     assert result.returncode == 0, result.stderr
     assert "no issues" in result.stdout
