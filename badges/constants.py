@@ -29,6 +29,7 @@ class AuditAction:
     AWARD_BADGE = "entrepairs.award_badge"
     REVOKE_ASSERTION = "entrepairs.revoke_assertion"
     PUBLISH_BADGE_VERSION = "entrepairs.publish_badge_version"
+    MOVE_ORIGIN = "entrepairs.move_site_origin"
     VERIFY_PIX = "entrepairs.verify_pix"
     REJECT_PIX = "entrepairs.reject_pix"
     DECLARE_PIX = "entrepairs.declare_pix"

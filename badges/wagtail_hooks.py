@@ -24,6 +24,11 @@ def register_audit_actions(actions):
         _("Nouvelle version d'un badge"),
     )
     actions.register_action(
+        AuditAction.MOVE_ORIGIN,
+        _("Badges déplacés vers une nouvelle adresse du site"),
+        _("Nouvelle adresse du site"),
+    )
+    actions.register_action(
         AuditAction.DECLARE_PIX, _("Certification PIX enregistrée"), _("Certification PIX")
     )
     actions.register_action(

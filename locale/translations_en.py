@@ -1434,4 +1434,9 @@ EN = {
     "Choisir un autre établissement": "Choose another establishment",
     "Modifier l'établissement": "Edit the establishment",
     "Rechercher un formateur": "Search for a trainer",
+    # --- ob-trust ---
+    "« %(value)s » n'est pas une origine (https://nom-de-domaine).": "“%(value)s” is not an origin (https://domain-name).",
+    "Définissez d'abord SITE_URL=%(new)s : les documents hébergés sont construits sur SITE_URL (actuellement %(current)s).": "Set SITE_URL=%(new)s first: the hosted documents are built on SITE_URL (currently %(current)s).",
+    "Badges déplacés vers une nouvelle adresse du site": "Badges moved to a new site address",
+    "Nouvelle adresse du site": "New site address",
 }
