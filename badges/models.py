@@ -236,6 +236,12 @@ class BadgeClassVersion(models.Model):
     )
     number = models.PositiveIntegerField(_("version"))
     document = models.JSONField(_("BadgeClass Open Badges 2.0"))
+    # The image is part of what a badge says: each version keeps its own copy (served at
+    # /badges/classes/<uuid>/v<n>/image, its document's `image`), and remembers which stored
+    # file of the badge class it was copied from — a new upload is a new file, hence a new
+    # version. Versions published before images were kept show the badge class's image.
+    image = models.FileField(_("image"), upload_to="badges/versions/", blank=True)
+    image_source = models.CharField(_("image d'origine"), max_length=255, blank=True)
     created_at = models.DateTimeField(_("publiée le"), auto_now_add=True)
 
     class Meta:
@@ -257,6 +263,11 @@ class BadgeClassVersion(models.Model):
                 kwargs={"uuid": self.badge_class.uuid, "number": self.number},
             )
         )
+
+    @property
+    def image_file(self):
+        """The version's own image, or the badge class's for a version published before."""
+        return self.image if self.image else self.badge_class.image
 
 
 def hash_identity(email, salt):

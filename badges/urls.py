@@ -18,6 +18,11 @@ urlpatterns = [
         name="badge_class_version",
     ),
     path("badges/classes/<uuid:uuid>/image", views.badge_class_image, name="badge_class_image"),
+    path(
+        "badges/classes/<uuid:uuid>/v<int:number>/image",
+        views.badge_class_version_image,
+        name="badge_class_version_image",
+    ),
     re_path(rf"^badges/assertions/{UUID}{JSON}$", views.assertion, name="assertion"),
     path("badges/assertions/<uuid:uuid>/image", views.assertion_image, name="assertion_image"),
     path("mes-badges/", views.my_badges, name="my_badges"),

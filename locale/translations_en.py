@@ -1439,4 +1439,5 @@ EN = {
     "Définissez d'abord SITE_URL=%(new)s : les documents hébergés sont construits sur SITE_URL (actuellement %(current)s).": "Set SITE_URL=%(new)s first: the hosted documents are built on SITE_URL (currently %(current)s).",
     "Badges déplacés vers une nouvelle adresse du site": "Badges moved to a new site address",
     "Nouvelle adresse du site": "New site address",
+    "image d'origine": "source image",
 }

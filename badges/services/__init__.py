@@ -75,13 +75,19 @@ def badge_class_document(badge_class, *, number=None):
     criteria = {"narrative": badge_class.criteria_narrative}
     if badge_class.criteria_url:
         criteria["id"] = badge_class.criteria_url
+    if number is None:
+        image = reverse("badges:badge_class_image", kwargs={"uuid": badge_class.uuid})
+    else:  # each version keeps its image
+        image = reverse(
+            "badges:badge_class_version_image", kwargs={"uuid": badge_class.uuid, "number": number}
+        )
     document = {
         "@context": CONTEXT,
         "type": "BadgeClass",
         "id": badge_id,
         "name": badge_class.name,
         "description": badge_class.description,
-        "image": site_url(reverse("badges:badge_class_image", kwargs={"uuid": badge_class.uuid})),
+        "image": site_url(image),
         "criteria": criteria,
         "issuer": badge_class.issuer.public_url,
     }
@@ -109,7 +115,15 @@ def _competence_url(competence):
 
 
 def _comparable(document):
-    return {key: value for key, value in document.items() if key != "id"}
+    # `id` and `image` name the version; whether the image changed is told by its stored file.
+    return {key: value for key, value in document.items() if key not in ("id", "image")}
+
+
+def _same(version, badge_class, document):
+    return (
+        _comparable(version.document) == _comparable(document)
+        and version.image_source == badge_class.image.name
+    )
 
 
 def publish_version(*, badge_class, by=None):
@@ -121,20 +135,28 @@ def publish_version(*, badge_class, by=None):
     # Fast path, no lock: nothing changed since the latest version (every award but the first
     # after an edit). Awards of one badge class then never queue behind each other.
     latest = badge_class.versions.order_by("-number").first()
-    if latest and _comparable(latest.document) == _comparable(badge_class_document(badge_class)):
+    if latest and _same(latest, badge_class, badge_class_document(badge_class)):
         return latest
     with transaction.atomic():
         locked = BadgeClass.objects.select_for_update().get(pk=badge_class.pk)
         latest = locked.versions.order_by("-number").first()
-        current = badge_class_document(locked)
-        if latest and _comparable(latest.document) == _comparable(current):
+        if latest and _same(latest, locked, badge_class_document(locked)):
             return latest
         number = latest.number + 1 if latest else 1
-        version = BadgeClassVersion.objects.create(
+        version = BadgeClassVersion(
             badge_class=locked,
             number=number,
             document=badge_class_document(locked, number=number),
+            image_source=locked.image.name,
         )
+        # A copy of the image as it is now (an SVG sanitised again): a later upload leaves
+        # this version, and the images baked against it, unchanged.
+        version.image.save(
+            f"{locked.uuid}-v{number}.{image_extension(locked)}",
+            ContentFile(badge_image(locked)),
+            save=False,
+        )
+        version.save()
         log(locked, AuditAction.PUBLISH_BADGE_VERSION, user=by, data={"version": number})
         return version
 
@@ -174,15 +196,17 @@ def revoked_document(assertion):
     }
 
 
-def badge_image(badge_class):
-    """The bytes of a badge class's image, read once through the storage API; an SVG is
-    sanitised again, so that a file stored before sanitising existed is never baked as is."""
-    badge_class.image.open("rb")
+def badge_image(badge_class, *, version=None):
+    """The bytes of a badge class's image — of `version`'s own copy when given — read once
+    through the storage API; an SVG is sanitised again, so that a file stored before
+    sanitising existed is never baked as is."""
+    field = version.image_file if version is not None else badge_class.image
+    field.open("rb")
     try:
-        content = badge_class.image.read()
+        content = field.read()
     finally:
-        badge_class.image.close()
-    if image_extension(badge_class) == "svg":
+        field.close()
+    if field.name.lower().endswith(".svg"):
         content = sanitize_svg(content)
     return content
 
@@ -193,7 +217,9 @@ def bake_image(assertion, *, image=None):
     `image` is the badge class image's bytes when the caller already read them (a bulk award
     reads them once for a whole chunk); otherwise they are read here.
     """
-    source = badge_image(assertion.badge_class) if image is None else image
+    if image is None:
+        image = badge_image(assertion.badge_class, version=assertion.version)
+    source = image
     output = io.BytesIO()
     bake(io.BytesIO(source), json.dumps(assertion_document(assertion)), output)
     return output.getvalue()
@@ -202,7 +228,9 @@ def bake_image(assertion, *, image=None):
 def store_baked_image(assertion, *, image=None):
     """Bake the assertion and store the image through the storage API (no temporary file),
     before the row's first INSERT: its uuid and identity exist already."""
-    ext = image_extension(assertion.badge_class)
+    version = assertion.version if assertion.version_id else None
+    source = (version.image_file if version else assertion.badge_class.image).name
+    ext = "svg" if source.lower().endswith(".svg") else "png"
     assertion.image.save(
         f"{assertion.uuid}.{ext}", ContentFile(bake_image(assertion, image=image)), save=False
     )

@@ -138,6 +138,17 @@ def badge_class_image(request, uuid):
     return _image(get_object_or_404(BadgeClass, uuid=uuid).image)
 
 
+@sandboxed
+@require_GET
+def badge_class_version_image(request, uuid, number):
+    version = get_object_or_404(
+        BadgeClassVersion.objects.select_related("badge_class"),
+        badge_class__uuid=uuid,
+        number=number,
+    )
+    return _image(version.image_file)
+
+
 def linkedin_url(assertion):
     """LinkedIn's "add a certification to your profile" link, prefilled."""
     issued = timezone.localtime(assertion.issued_on)

@@ -180,3 +180,43 @@ def test_beat_emails_the_recent_awards_whose_email_task_was_lost(issuer, mailout
     assert [m.to for m in mailoutbox] == [["perdu@ac-poitiers.fr"]]
     assert email_unsent_awards() == 0
     assert len(mailoutbox) == 1
+
+
+# --- The image is part of the version (issue 16) -------------------------------------------
+
+
+def test_a_new_image_alone_publishes_a_new_version_and_each_version_keeps_its_image(client, issuer):
+    from django.core.files.base import ContentFile
+
+    from badges.services import read_baked
+    from tests.badges.conftest import SVG
+
+    def served(url):
+        return b"".join(client.get(url).streaming_content)
+
+    def stored(field):
+        field.open("rb")
+        try:
+            return field.read()
+        finally:
+            field.close()
+
+    badge_class = make_badge_class(issuer)
+    first, _ = award_badge(badge_class=badge_class, email="a@example.org", source="manual:1")
+    first_image = served(first.version.document["image"])
+    first_baked = stored(first.image)
+    assert first_image.startswith(b"\x89PNG")
+
+    # Only the image changes: a new version, with the new picture.
+    badge_class.image.save("nouveau.svg", ContentFile(SVG), save=True)
+    second, _ = award_badge(badge_class=badge_class, email="b@example.org", source="manual:2")
+    assert second.version.number == first.version.number + 1
+    assert second.version.document["image"] != first.version.document["image"]
+    assert b"<svg" in served(second.version.document["image"])
+    assert read_baked(stored(second.image)) == second.public_url  # baked in the SVG
+
+    # The first version, and the image baked against it, still show the first picture.
+    assert served(first.version.document["image"]) == first_image
+    first.refresh_from_db()
+    assert stored(first.image) == first_baked
+    assert publish_version(badge_class=badge_class) == second.version  # nothing changed since
