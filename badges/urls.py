@@ -5,26 +5,27 @@ from .views import pix
 
 app_name = "badges"
 
-UUID = r"(?P<uuid>[0-9a-f-]{36})"
+# Either letter case: an upper-case UUID is the same UUID (the views lower it).
+UUID = r"(?P<uuid>[0-9a-fA-F-]{36})"
 JSON = r"(?P<suffix>\.json)?"
 
 urlpatterns = [
     re_path(rf"^badges/emetteurs/{UUID}{JSON}$", views.issuer, name="issuer"),
-    path("badges/emetteurs/<uuid:uuid>/image", views.issuer_image, name="issuer_image"),
+    re_path(rf"^badges/emetteurs/{UUID}/image$", views.issuer_image, name="issuer_image"),
     re_path(rf"^badges/classes/{UUID}{JSON}$", views.badge_class, name="badge_class"),
     re_path(
         rf"^badges/classes/{UUID}/v(?P<number>[0-9]+){JSON}$",
         views.badge_class_version,
         name="badge_class_version",
     ),
-    path("badges/classes/<uuid:uuid>/image", views.badge_class_image, name="badge_class_image"),
-    path(
-        "badges/classes/<uuid:uuid>/v<int:number>/image",
+    re_path(rf"^badges/classes/{UUID}/image$", views.badge_class_image, name="badge_class_image"),
+    re_path(
+        rf"^badges/classes/{UUID}/v(?P<number>[0-9]+)/image$",
         views.badge_class_version_image,
         name="badge_class_version_image",
     ),
     re_path(rf"^badges/assertions/{UUID}{JSON}$", views.assertion, name="assertion"),
-    path("badges/assertions/<uuid:uuid>/image", views.assertion_image, name="assertion_image"),
+    re_path(rf"^badges/assertions/{UUID}/image$", views.assertion_image, name="assertion_image"),
     path("mes-badges/", views.my_badges, name="my_badges"),
     path("mes-badges/export.json", views.export_badges, name="export_badges"),
     path("mes-badges/<uuid:uuid>/public/", views.toggle_public, name="toggle_public"),

@@ -1440,4 +1440,8 @@ EN = {
     "Badges déplacés vers une nouvelle adresse du site": "Badges moved to a new site address",
     "Nouvelle adresse du site": "New site address",
     "image d'origine": "source image",
+    "Aucun document Open Badges à cette adresse.": "No Open Badges document at this address.",
+    "Certification Pix+ Édu, volet %(scope)s": "Pix+ Édu certification, %(scope)s scope",
+    ", niveau %(level)s ou au-delà": ", level %(level)s or above",
+    "Compétence %(code)s du CRCN (domaine « %(domain)s ») : %(name)s": "CRCN competence %(code)s (area “%(domain)s”): %(name)s",
 }

@@ -40,6 +40,8 @@ from ..validators import sanitize_svg
 
 User = get_user_model()
 CONTEXT = "https://w3id.org/openbadges/v2"
+# The language the documents' texts are written in (Open Badges 2.0, "@language").
+LANGUAGE = "fr"
 
 
 def issuer_document(issuer):
@@ -47,6 +49,7 @@ def issuer_document(issuer):
 
     document = {
         "@context": CONTEXT,
+        "@language": LANGUAGE,
         "type": "Issuer",
         "id": issuer.public_url,
         "name": issuer.name,
@@ -61,7 +64,15 @@ def issuer_document(issuer):
 
 
 def badge_class_document(badge_class, *, number=None):
-    """The BadgeClass as it stands now; `id` is the versioned URL when `number` is given."""
+    """The BadgeClass as it stands now; `id` is the versioned URL when `number` is given.
+
+    Written in French (its "@language") whatever the language of the request or task that
+    publishes it: a frozen version never switches language."""
+    with translation.override(LANGUAGE):
+        return _badge_class_document(badge_class, number=number)
+
+
+def _badge_class_document(badge_class, *, number):
     from django.urls import reverse
 
     if number is None:
@@ -83,6 +94,7 @@ def badge_class_document(badge_class, *, number=None):
         )
     document = {
         "@context": CONTEXT,
+        "@language": LANGUAGE,
         "type": "BadgeClass",
         "id": badge_id,
         "name": badge_class.name,
@@ -91,15 +103,7 @@ def badge_class_document(badge_class, *, number=None):
         "criteria": criteria,
         "issuer": badge_class.issuer.public_url,
     }
-    alignment = [
-        {
-            "targetName": f"{competence.code} {competence.name}",
-            "targetUrl": _competence_url(competence),
-            "targetFramework": competence.get_framework_display(),
-            "targetCode": competence.code,
-        }
-        for competence in badge_class.competences.all()
-    ]
+    alignment = [_alignment(competence, badge_class) for competence in _aligned(badge_class)]
     if alignment:
         document["alignment"] = alignment
     if badge_class.tag_list:
@@ -107,11 +111,50 @@ def badge_class_document(badge_class, *, number=None):
     return document
 
 
+PIX_PLUS_EDU = "pix-plus-edu"
+CRCN_URL = "https://pix.fr/competences"
+PIX_PLUS_EDU_URL = "https://eduscol.education.fr/721/certification-pix-edu"
+
+
+def _aligned(badge_class):
+    """The competences a badge class aligns to: those chosen, and for a Pix+ Édu badge the
+    Pix+ Édu scope it certifies (aligned even when nobody ticked it)."""
+    from cotraining.models import Competence
+
+    competences = list(badge_class.competences.all())
+    scope = badge_class.pix_plus_edu_scope
+    if scope and not any(c.framework == PIX_PLUS_EDU and c.code == scope for c in competences):
+        competences += list(Competence.objects.filter(framework=PIX_PLUS_EDU, code=scope))
+    return sorted(competences, key=lambda c: (c.framework, c.code))
+
+
 def _competence_url(competence):
-    # The public references: the CRCN on pix.fr, Pix+ Édu on eduscol.
-    if competence.framework == "pix-plus-edu":
-        return "https://eduscol.education.fr/721/certification-pix-edu"
-    return "https://pix.fr/competences"
+    """One URL per competence: the public reference (the CRCN on pix.fr, Pix+ Édu on eduscol)
+    and the competence's code as its fragment, so that two competences never share one."""
+    base = PIX_PLUS_EDU_URL if competence.framework == PIX_PLUS_EDU else CRCN_URL
+    return f"{base}#{competence.framework}-{competence.code.replace('.', '-')}"
+
+
+def _alignment(competence, badge_class):
+    if competence.framework == PIX_PLUS_EDU:
+        description = _("Certification Pix+ Édu, volet %(scope)s") % {"scope": competence.name}
+        if badge_class.pix_plus_edu_scope == competence.code and badge_class.pix_plus_edu_level:
+            description += _(", niveau %(level)s ou au-delà") % {
+                "level": badge_class.get_pix_plus_edu_level_display()
+            }
+    else:
+        description = _("Compétence %(code)s du CRCN (domaine « %(domain)s ») : %(name)s") % {
+            "code": competence.code,
+            "domain": competence.domain,
+            "name": competence.name,
+        }
+    return {
+        "targetName": str(competence),
+        "targetUrl": _competence_url(competence),
+        "targetDescription": description,
+        "targetFramework": competence.get_framework_display(),
+        "targetCode": competence.code,
+    }
 
 
 def _comparable(document):
@@ -164,6 +207,7 @@ def publish_version(*, badge_class, by=None):
 def assertion_document(assertion):
     document = {
         "@context": CONTEXT,
+        "@language": LANGUAGE,
         "type": "Assertion",
         "id": assertion.public_url,
         "recipient": {

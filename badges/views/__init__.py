@@ -8,6 +8,8 @@ ETag (a repeat gets 304), a short public cache lifetime and open CORS for GET.
 
 import hashlib
 import json
+import uuid as uuid_module
+from functools import wraps
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -15,7 +17,13 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache, caches
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpResponse, HttpResponseNotModified
+from django.http import (
+    FileResponse,
+    Http404,
+    HttpResponse,
+    HttpResponseNotAllowed,
+    HttpResponseNotModified,
+)
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -75,6 +83,58 @@ def body_response(request, body, etag, *, status=200):
 # Uploaded images open in a sandbox: even a file that escaped sanitising runs nothing.
 sandboxed = csp_override(settings.UPLOADED_FILES_CSP)
 
+HOSTED_METHODS = ["GET", "HEAD", "OPTIONS"]
+
+
+def _cors(response):
+    response["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+def hosted(view):
+    """A hosted Open Badges URL, read by verifiers and backpacks from any origin: GET and HEAD,
+    OPTIONS answered as a CORS preflight, other methods 405; a JSON client asking for
+    something that does not exist gets a JSON 404 (a browser, the site's page)."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if request.method == "OPTIONS":
+            response = HttpResponse(status=204)
+            response["Allow"] = ", ".join(HOSTED_METHODS)
+            response["Access-Control-Allow-Methods"] = ", ".join(HOSTED_METHODS)
+            response["Access-Control-Allow-Headers"] = "Accept, If-None-Match"
+            response["Access-Control-Max-Age"] = "86400"
+            return _cors(response)
+        if request.method not in ("GET", "HEAD"):
+            return HttpResponseNotAllowed(HOSTED_METHODS)
+        try:
+            if "uuid" in kwargs:  # an upper-case UUID is the same UUID
+                try:
+                    kwargs["uuid"] = str(uuid_module.UUID(str(kwargs["uuid"])))
+                except ValueError:
+                    raise Http404 from None
+            return view(request, *args, **kwargs)
+        except Http404:
+            if not wants_json(request, kwargs.get("suffix") or ""):
+                raise
+            return json_error(404, "not_found", _("Aucun document Open Badges à cette adresse."))
+
+    return wrapper
+
+
+def json_error(status, code, message):
+    body = json.dumps({"error": code, "message": message}, ensure_ascii=False)
+    response = HttpResponse(body, status=status, content_type="application/json; charset=utf-8")
+    patch_vary_headers(response, ["Accept"])
+    return _cors(response)
+
+
+def canonical(response, url):
+    """The `.json` variant and `?format=json` serve the document whose `id` is the canonical
+    URL (Open Badges 2.0: an object's id is its one canonical URL); they say so."""
+    response["Link"] = f'<{url}>; rel="canonical"'
+    return response
+
 
 def _image(field, *, cors=True):
     field.open("rb")
@@ -88,27 +148,27 @@ def _image(field, *, cors=True):
     return response
 
 
-@require_GET
+@hosted
 def issuer(request, uuid, suffix=""):
     obj = get_object_or_404(Issuer, uuid=uuid)
     if wants_json(request, suffix):
-        return json_response(request, services.issuer_document(obj))
+        return canonical(json_response(request, services.issuer_document(obj)), obj.public_url)
     badge_classes = obj.badge_classes.order_by("name")
     return render(request, "badges/issuer.html", {"issuer": obj, "badge_classes": badge_classes})
 
 
 @sandboxed
-@require_GET
+@hosted
 def issuer_image(request, uuid):
     obj = get_object_or_404(Issuer.objects.exclude(image=""), uuid=uuid)
     return _image(obj.image)
 
 
-@require_GET
+@hosted
 def badge_class(request, uuid, suffix=""):
     obj = get_object_or_404(BadgeClass.objects.select_related("issuer"), uuid=uuid)
     if wants_json(request, suffix):
-        return json_response(request, services.badge_class_document(obj))
+        return canonical(json_response(request, services.badge_class_document(obj)), obj.public_url)
     return render(
         request,
         "badges/badge_class.html",
@@ -116,7 +176,7 @@ def badge_class(request, uuid, suffix=""):
     )
 
 
-@require_GET
+@hosted
 def badge_class_version(request, uuid, number, suffix=""):
     version = get_object_or_404(
         BadgeClassVersion.objects.select_related("badge_class__issuer"),
@@ -124,7 +184,7 @@ def badge_class_version(request, uuid, number, suffix=""):
         number=number,
     )
     if wants_json(request, suffix):
-        return json_response(request, version.document)
+        return canonical(json_response(request, version.document), version.document["id"])
     return render(
         request,
         "badges/badge_class.html",
@@ -133,13 +193,13 @@ def badge_class_version(request, uuid, number, suffix=""):
 
 
 @sandboxed
-@require_GET
+@hosted
 def badge_class_image(request, uuid):
     return _image(get_object_or_404(BadgeClass, uuid=uuid).image)
 
 
 @sandboxed
-@require_GET
+@hosted
 def badge_class_version_image(request, uuid, number):
     version = get_object_or_404(
         BadgeClassVersion.objects.select_related("badge_class"),
@@ -167,7 +227,7 @@ def linkedin_url(assertion):
     return "https://www.linkedin.com/profile/add?" + urlencode(params)
 
 
-@require_GET
+@hosted
 def assertion(request, uuid, suffix=""):
     if wants_json(request, suffix):
         return _assertion_json(request, uuid)
@@ -208,11 +268,14 @@ def _assertion_json(request, uuid):
             cache.set(key, cached, services.ASSERTION_CACHE_SECONDS)
         local.set(key, cached, services.ASSERTION_LOCAL_SECONDS)
     status, body, etag = cached
-    return body_response(request, body, etag, status=status)
+    return canonical(
+        body_response(request, body, etag, status=status),
+        services.site_url(reverse("badges:assertion", kwargs={"uuid": uuid})),
+    )
 
 
 @sandboxed
-@require_GET
+@hosted
 def assertion_image(request, uuid):
     obj = get_object_or_404(Assertion.objects.exclude(image=""), uuid=uuid, revoked=False)
     response = _image(obj.image)

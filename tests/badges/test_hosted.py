@@ -138,3 +138,96 @@ def test_a_revocation_in_another_process_reaches_this_one_within_seconds(client,
         assert get(client, assertion.public_url).status_code == 200
         clock.shift(ASSERTION_LOCAL_SECONDS + 1)
         assert get(client, assertion.public_url).status_code == 410
+
+
+# --- HEAD, OPTIONS, JSON errors, canonical ids, alignment (issue 16) -----------------------
+
+
+def _hosted_urls(assertion):
+    version = assertion.version
+    return [
+        assertion.public_url,
+        assertion.image_url,
+        version.document["id"],
+        version.document["image"],
+        assertion.badge_class.public_url,
+        assertion.badge_class.issuer.public_url,
+    ]
+
+
+def test_hosted_urls_answer_head_and_a_cors_preflight(client, assertion):
+    for url in _hosted_urls(assertion):
+        head = client.head(url, HTTP_ACCEPT=JSON_LD)
+        assert head.status_code == 200, url
+        assert head["Access-Control-Allow-Origin"] == "*"
+        preflight = client.options(
+            url,
+            HTTP_ORIGIN="https://backpack.example.org",
+            HTTP_ACCESS_CONTROL_REQUEST_METHOD="GET",
+            HTTP_ACCESS_CONTROL_REQUEST_HEADERS="accept",
+        )
+        assert preflight.status_code == 204, url
+        assert preflight["Access-Control-Allow-Origin"] == "*"
+        assert "GET" in preflight["Access-Control-Allow-Methods"]
+        assert "Accept" in preflight["Access-Control-Allow-Headers"]
+        assert client.post(url).status_code == 405
+
+
+def test_json_clients_get_json_errors(client, assertion):
+    missing = "/badges/assertions/00000000-0000-4000-8000-000000000000"
+    for url in (missing, missing + ".json", missing.replace("assertions", "classes") + "/v1"):
+        response = get(client, url)
+        assert response.status_code == 404, url
+        assert response["Content-Type"].startswith("application/json")
+        assert json.loads(response.content)["error"] == "not_found"
+    assert "text/html" in get(client, missing, accept="text/html")["Content-Type"]
+    revoke_assertion(assertion=assertion, reason="Erreur de saisie", by=None)
+    gone = get(client, assertion.public_url + ".json")
+    assert gone.status_code == 410 and json.loads(gone.content)["revoked"] is True
+
+
+def test_the_json_link_serves_the_canonical_id_and_an_upper_case_uuid_resolves(client, assertion):
+    canonical = assertion.public_url
+    for url in (canonical + ".json", canonical + "?format=json"):
+        response = client.get(url)
+        assert json.loads(response.content)["id"] == canonical
+        assert response["Link"] == f'<{canonical}>; rel="canonical"'
+    upper = canonical.replace(str(assertion.uuid), str(assertion.uuid).upper())
+    response = get(client, upper)
+    assert response.status_code == 200
+    assert json.loads(response.content)["id"] == canonical
+    image = assertion.image_url.replace(str(assertion.uuid), str(assertion.uuid).upper())
+    assert client.get(image).status_code == 200
+    assert get(client, "/badges/assertions/" + "-" * 36).status_code == 404  # not a UUID
+
+
+def test_documents_are_french_and_aligned_per_competence(client, issuer):
+    from cotraining.models import Competence
+
+    badge_class = make_badge_class(issuer)
+    badge_class.competences.set(Competence.objects.filter(code__in=["1.1", "2.1"]))
+    person = UserFactory()
+    awarded, _ = award_badge(
+        badge_class=badge_class, email=person.email, recipient=person, source="manual:1"
+    )
+    document = json.loads(get(client, awarded.public_url).content)
+    badge = json.loads(get(client, document["badge"]).content)
+    assert document["@language"] == badge["@language"] == "fr"
+    alignment = badge["alignment"]
+    assert [a["targetCode"] for a in alignment] == ["1.1", "2.1"]
+    assert len({a["targetUrl"] for a in alignment}) == 2  # one URL per competence
+    assert all(a["targetUrl"].startswith("https://") for a in alignment)
+    assert "Mener une recherche" in alignment[0]["targetDescription"]
+    issuer_document = json.loads(get(client, badge["issuer"]).content)
+    assert issuer_document["@language"] == "fr"
+
+
+def test_pix_plus_edu_badges_are_aligned_to_their_scope(issuer):
+    from badges.services import publish_version
+
+    badge_class = make_badge_class(issuer, pix_plus_edu_scope="2d", pix_plus_edu_level=2)
+    document = publish_version(badge_class=badge_class).document
+    (alignment,) = document["alignment"]
+    assert alignment["targetCode"] == "2d"
+    assert "eduscol" in alignment["targetUrl"]
+    assert "Confirmé" in alignment["targetDescription"]
