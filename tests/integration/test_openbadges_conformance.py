@@ -177,3 +177,37 @@ def test_a_tampered_recipient_is_invalid(issuer, validate):
     report = validate(assertion.public_url)
     assert_invalid(report)
     assert any("did not match" in error for error in errors(report)), messages(report)
+
+
+def test_an_aligned_french_badge_is_valid_from_its_json_link(issuer, validate):
+    from cotraining.models import Competence
+
+    badge_class = make_badge_class(issuer, pix_plus_edu_scope="1d", pix_plus_edu_level=1)
+    badge_class.competences.set(Competence.objects.filter(code__in=["1.1", "3.4"]))
+    assertion, _ = award_badge(badge_class=badge_class, email=EMAIL, source="pix-plus-edu:1")
+    assert len(assertion.version.document["alignment"]) == 3
+    assert assertion.version.document["@language"] == "fr"
+    assert_valid(validate(assertion.public_url), assertion)
+    assert_valid(validate(assertion.public_url + ".json"), assertion)
+
+
+@pytest.mark.parametrize("svg", [False, True], ids=["png", "svg"])
+def test_a_platform_moved_to_a_new_origin_is_valid(site, issuer, validate, settings, tmp_path, svg):
+    import io
+
+    from django.core.management import call_command
+
+    # Issued on an origin the platform no longer answers on, then moved to the live server's.
+    old = "http://127.0.0.1:9"
+    settings.SITE_URL = old
+    assertion = award(issuer, svg=svg)
+    assert assertion.public_url.startswith(old)
+    settings.SITE_URL = site.url
+    call_command("move_site_origin", "--from", old, stdout=io.StringIO())
+    assertion.refresh_from_db()
+    assert_valid(validate(assertion.public_url), assertion)
+    status, _, body = fetch(assertion.image_url, accept="image/*")
+    assert status == 200
+    baked = tmp_path / ("baked.svg" if svg else "baked.png")
+    baked.write_bytes(body)
+    assert_valid(validate(baked), assertion)
