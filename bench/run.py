@@ -125,6 +125,9 @@ class Backend:
             MEDIA_ROOT=str(self.workdir / "media"),
             LOG_LEVEL="WARNING",
             PYTHONUNBUFFERED="1",
+            # Production settings require an https origin on an allowed host, and every process
+            # (the seeds with dev settings, gunicorn) must issue and serve badges on the same one.
+            SITE_URL="https://127.0.0.1",
         )
         return env
 
