@@ -42,7 +42,7 @@ def reader_client(client, issuer):
 def test_indicator_csv_writes_a_formula_like_name_as_text(reader_client):
     response = reader_client.get("/indicateurs/export/badges-par-badge.csv")
     rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig")), delimiter=";"))
-    row = next(row for row in rows if BADGE in row[0])
+    row = next(row for row in rows if row and BADGE in row[0])  # header lines come first
     assert row[:2] == ["'" + BADGE, "'" + ISSUER]
     assert not any(cell.startswith(("=", "+", "-", "@")) for row in rows for cell in row)
 
