@@ -22,6 +22,7 @@ from cotraining.constants import Attendance, EnrollmentStatus, NotificationKind,
 from cotraining.exceptions import ServiceError
 from cotraining.models import Completion, Enrollment, Notification, Session
 from cotraining.services import cancel_enrollment, enroll, grant_role, record_attendance
+from cotraining.services.attendance import complete_ended_sessions
 from tests.factories import SessionFactory, UserFactory
 
 # Transactional: each thread's connection must see the others' commits, as in production.
@@ -313,5 +314,9 @@ def test_a_withdrawal_racing_the_attendance_sheet_leaves_them_consistent(notific
         status=EnrollmentStatus.CONFIRMED,
         attendance__in=[Attendance.PRESENT, Attendance.PARTIAL],
     ).exists()
+    # Completion follows once the session is over (beat): the sheet and the seat must agree.
+    ended = timezone.now() - timedelta(minutes=1)
+    Session.objects.filter(pk=session.pk).update(start=ended - timedelta(hours=2), end=ended)
+    complete_ended_sessions()
     completed = Completion.objects.filter(user=person, workshop=session.workshop).exists()
     assert completed == attended
