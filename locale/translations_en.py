@@ -1444,4 +1444,22 @@ EN = {
     "Certification Pix+ Édu, volet %(scope)s": "Pix+ Édu certification, %(scope)s scope",
     ", niveau %(level)s ou au-delà": ", level %(level)s or above",
     "Compétence %(code)s du CRCN (domaine « %(domain)s ») : %(name)s": "CRCN competence %(code)s (area “%(domain)s”): %(name)s",
+    # --- ux-finish ---
+    "Annuler votre inscription à « %(title)s » ?": "Cancel your enrolment in “%(title)s”?",
+    "Annuler votre inscription à « %(workshop_title)s » ?": "Cancel your enrolment in “%(workshop_title)s”?",
+    "Séance du %(date)s.": "Session on %(date)s.",
+    "Oui, annuler mon inscription": "Yes, cancel my enrolment",
+    "Refuser l'inscription de %(name)s ?": "Refuse the enrolment of %(name)s?",
+    "Atelier « %(title)s », séance du %(date)s. La personne en sera informée.": "Workshop “%(title)s”, session on %(date)s. The person will be told.",
+    "Oui, refuser": "Yes, refuse",
+    ("Révoquer définitivement %(count)s badge ?", "Révoquer définitivement %(count)s badges ?"): (
+        "Revoke %(count)s badge for good?",
+        "Revoke %(count)s badges for good?",
+    ),
+    "Oui, révoquer": "Yes, revoke",
+    "Révoquer les badges cochés ?": "Revoke the ticked badges?",
+    "La révocation est définitive : la page du badge et son adresse de vérification l’indiqueront, avec le motif.": "Revocation is final: the badge's page and its verification address will say so, with the reason.",
+    "Revenir sans rien changer": "Go back without changing anything",
+    "Confirmer": "Confirm",
+    "Filtrer (filtres appliqués)": "Filter (filters applied)",
 }

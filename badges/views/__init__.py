@@ -33,6 +33,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.csp import csp_override
 from django.views.decorators.http import require_GET, require_POST
 
+from cotraining.confirmation import confirmation_page
 from cotraining.exceptions import ServiceError
 
 from .. import permissions, services
@@ -538,6 +539,25 @@ def revoke(request):
             for error in errors:
                 messages.error(request, error)
         return redirect(back)
+    chosen = list(form.cleaned_data["assertions"].select_related("badge_class"))
+    unconfirmed = confirmation_page(
+        request,
+        question=ngettext(
+            "Révoquer définitivement %(count)s badge ?",
+            "Révoquer définitivement %(count)s badges ?",
+            len(chosen),
+        )
+        % {"count": len(chosen)},
+        details=[
+            *(f"{a.badge_class.name} — {a.recipient_email}" for a in chosen),
+            _("Motif : %(reason)s") % {"reason": form.cleaned_data["reason"]},
+        ],
+        confirm_label=_("Oui, révoquer"),
+        back_url=back,
+        keep=["assertions", "reason", "query"],
+    )
+    if unconfirmed:
+        return unconfirmed
     count = services.revoke_assertions(
         assertions=form.cleaned_data["assertions"],
         reason=form.cleaned_data["reason"],

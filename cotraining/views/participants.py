@@ -14,11 +14,13 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from .. import services
 from ..calendar import calendar_feed, session_invitation
+from ..confirmation import confirmation_page
 from ..constants import ACTIVE_ENROLLMENT_STATUSES, EnrollmentMode, EnrollmentStatus, Role
 from ..documents import certificate_pdf, convocation_pdf
 from ..exceptions import ServiceError
@@ -79,14 +81,31 @@ def cancel(request, pk):
     enrollment = get_object_or_404(
         Enrollment.objects.select_related("session__workshop"), pk=pk, user=request.user
     )
+    session = enrollment.session
+    from_workshop = request.POST.get("next") == "workshop"
+    unconfirmed = confirmation_page(
+        request,
+        question=_("Annuler votre inscription à « %(title)s » ?")
+        % {"title": session.workshop.title},
+        details=[
+            _("Séance du %(date)s.")
+            % {"date": date_format(timezone.localtime(session.start), "l j F Y, H:i")}
+        ],
+        confirm_label=_("Oui, annuler mon inscription"),
+        back_url=f"{session.workshop.url}#sessions"
+        if from_workshop
+        else reverse("cotraining:my_journey"),
+        keep=["next"],
+    )
+    if unconfirmed:
+        return unconfirmed
     try:
         services.cancel_enrollment(enrollment=enrollment, by=request.user)
     except ServiceError as error:
         messages.error(request, error.message)
     else:
         messages.success(request, _("Votre inscription est annulée."))
-    next_url = request.POST.get("next")
-    if next_url == "workshop":
+    if from_workshop:
         return _back_to_workshop(enrollment.session.workshop)
     return redirect("cotraining:my_journey")
 

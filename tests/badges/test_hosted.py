@@ -1,6 +1,8 @@
 """Hosted verification: JSON-LD for machines, pages for people, 410 for revoked, ETag, CORS."""
 
 import json
+import re
+from pathlib import Path
 
 import pytest
 from django.urls import reverse
@@ -107,6 +109,16 @@ def test_my_badges_lists_mine_and_the_public_toggle_shows_my_name(client, assert
     )
     exported = json.loads(client.get(reverse("badges:export_badges")).content)
     assert [item["id"] for item in exported] == [assertion.public_url]
+
+
+def test_my_badges_shows_square_badge_images_whole(client, assertion):
+    """The card's 16:9 frame used to crop the square emblem (object-fit: cover)."""
+    client.force_login(assertion.recipient)
+    html = client.get(reverse("badges:my_badges")).content.decode()
+    image = reverse("badges:badge_class_image", kwargs={"uuid": assertion.badge_class.uuid})
+    assert f'<img src="{image}" alt="" class="ep-card__img--badge">' in html
+    css = (Path(__file__).resolve().parents[2] / "cms/static/css/entrepairs.css").read_text()
+    assert re.search(r"\.fr-card__img \.ep-card__img--badge \{[^}]*object-fit: contain", css)
 
 
 def test_the_assertion_json_is_served_from_cache_until_revoked(

@@ -57,7 +57,11 @@ def test_a_coordinator_revokes_from_the_list_and_verifiers_get_410(client, award
     assert [a.pk for a in page.context["page"].object_list] == [awarded[1].pk]
     response = client.post(
         reverse("badges:revoke"),
-        {"assertions": [awarded[0].pk, awarded[1].pk], "reason": "Erreur de saisie"},
+        {
+            "assertions": [awarded[0].pk, awarded[1].pk],
+            "reason": "Erreur de saisie",
+            "confirm": "1",
+        },
         follow=True,
     )
     assert "2 badges révoqués" in response.content.decode()
@@ -126,3 +130,28 @@ def test_the_list_filters_by_badge_class(client, issuer, awarded, django_assert_
     with django_assert_max_num_queries(20):  # the layout's ~15 and 2 for the list, not 1 a row
         page = client.get(reverse("badges:awarded_list"))
     assert page.context["page"].paginator.count == 14
+
+
+def test_revoking_from_the_list_asks_for_confirmation_first(client, awarded):
+    client.force_login(person(Role.COORDINATOR))
+    listing = client.get(reverse("badges:awarded_list")).content.decode()
+    assert 'data-confirm="Révoquer les badges cochés ?"' in listing
+    assert 'id="ep-confirm-modal"' in listing
+
+    response = client.post(
+        reverse("badges:revoke"),
+        {"assertions": [awarded[0].pk, awarded[2].pk], "reason": "Doublon", "query": "q=p"},
+    )
+
+    assert response.status_code == 200
+    assert not Assertion.objects.filter(revoked=True).exists()
+    html = response.content.decode()
+    assert "Révoquer définitivement 2 badges ?" in html and "p2@b.fr" in html
+    for hidden in (
+        f'name="assertions" value="{awarded[0].pk}"',
+        f'name="assertions" value="{awarded[2].pk}"',
+        'name="reason" value="Doublon"',
+        'name="confirm" value="1"',
+    ):
+        assert hidden in html
+    assert f'href="{reverse("badges:awarded_list")}?q=p"' in html

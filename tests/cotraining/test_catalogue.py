@@ -260,3 +260,29 @@ def test_the_workshop_page_shows_seats_identifiers_and_hides_the_visio_link(clie
     assert "Annulée" in content
     assert "secret-room" not in content
     assert "Signaler un contenu inapproprié" in content
+
+
+def test_on_a_phone_the_filters_wait_behind_a_button_and_the_results_come_first(client, section):
+    """The facets sit in a collapse that a "Filtrer" button opens (the CSS keeps it open from
+    the md breakpoint up): on a 375 px screen the count and first result are on screen one."""
+    offer(section, "Atelier visible")
+    page = client.get(section.url).content.decode()
+    toggle = re.search(
+        r'<button type="button" class="([^"]*ep-filters__toggle[^"]*)"([^>]*)>', page
+    )
+    assert toggle and 'aria-controls="catalogue-facets"' in toggle.group(2)
+    assert 'aria-expanded="false"' in toggle.group(2)
+    collapse = page.index('<div class="fr-collapse" id="catalogue-facets">')
+    assert collapse < page.index('aria-controls="facet-') < page.index('id="results-title"')
+    assert page.index("ep-filters__toggle") < collapse
+
+
+def test_on_a_phone_each_session_stacks_with_its_enrol_button_under_it(client, section):
+    workshop = offer(section, "Atelier mobile")
+    client.force_login(UserFactory())
+    page = client.get(workshop.url).content.decode()
+    assert 'class="fr-table fr-table--no-caption ep-sessions"' in page
+    for label in ("Date", "Horaires", "Lieu", "Places restantes"):
+        assert f'<td data-label="{label}">' in page
+    action = page.index('<td class="ep-sessions__action">')
+    assert "M&#x27;inscrire" in page[action:] or "M'inscrire" in page[action:]

@@ -208,7 +208,9 @@ def test_the_cancel_button_cancels_my_enrolment(client, session):
     journey = page_text(client.get(reverse("cotraining:my_journey")))
     assert reverse("cotraining:cancel_enrollment", args=[mine.pk]) in journey
 
-    response = client.post(reverse("cotraining:cancel_enrollment", args=[mine.pk]))
+    response = client.post(
+        reverse("cotraining:cancel_enrollment", args=[mine.pk]), {"confirm": "1"}
+    )
 
     assert response.status_code == 302
     assert response["Location"] == reverse("cotraining:my_journey")
@@ -222,6 +224,51 @@ def test_cancelling_someone_elses_enrolment_is_a_404(client, session):
     response = client.post(reverse("cotraining:cancel_enrollment", args=[theirs.pk]))
     assert response.status_code == 404
     assert status_of(theirs) == EnrollmentStatus.CONFIRMED
+
+
+def test_cancelling_asks_for_confirmation_first(client, session):
+    """Without JavaScript the cancel button posts without "confirm": the server asks."""
+    me = teacher()
+    mine = EnrollmentFactory(session=session, user=me)
+    client.force_login(me)
+    url = reverse("cotraining:cancel_enrollment", args=[mine.pk])
+
+    response = client.post(url, {"next": "workshop"})
+
+    assert response.status_code == 200
+    assert status_of(mine) == EnrollmentStatus.CONFIRMED
+    html = response.content.decode()
+    assert "Annuler votre inscription à « Atelier tablettes en classe » ?" in html
+    form = re.search(
+        r'<form method="post" action="([^"]+)" id="confirm-form">(.*?)</form>', html, re.S
+    )
+    assert form and form.group(1) == url
+    assert '<input type="hidden" name="next" value="workshop">' in form.group(2)
+    assert '<input type="hidden" name="confirm" value="1">' in form.group(2)
+    assert f'href="{session.workshop.url}#sessions"' in form.group(2)  # "go back" keeps it all
+
+    response = client.post(url, {"next": "workshop", "confirm": "1"})
+    assert response.status_code == 302
+    assert status_of(mine) == EnrollmentStatus.CANCELLED
+
+
+def test_cancel_forms_carry_the_confirmation_and_the_page_its_modal(client, session):
+    me = teacher()
+    EnrollmentFactory(session=session, user=me)
+    client.force_login(me)
+    for markup in (
+        client.get(reverse("cotraining:my_journey")).content.decode(),
+        client.get(session.workshop.url).content.decode(),
+    ):
+        form = re.search(r'<form method="post" action="/inscription/\d+/annuler/"[^>]*>', markup)
+        assert form, "no cancel form"
+        assert 'data-confirm="Annuler votre inscription à « Atelier tablettes en classe » ?"' in (
+            form.group(0)
+        )
+        assert 'data-confirm-yes="Oui, annuler mon inscription"' in form.group(0)
+        assert 'id="ep-confirm-modal" class="fr-modal"' in markup
+        assert "/static/js/confirm.js" in markup
+        assert "onclick" not in markup and "onsubmit" not in markup
 
 
 @pytest.mark.parametrize(
@@ -671,6 +718,24 @@ def test_the_checkin_screen_shows_the_current_code_and_a_qr_code(client, session
     assert "hx-get" not in fragment_html
 
 
+def test_the_projected_checkin_screen_has_no_userbar_and_no_styled_paragraph(
+    client, session, workshop
+):
+    """Projected in the room: no Wagtail userbar (kept on Wagtail pages) and no paragraph
+    styled as a heading, the cause of the content checker's red marker (axe p-as-heading)."""
+    person = trainer_of(workshop)
+    person.is_superuser = True  # may reach the admin: Wagtail would render its userbar
+    person.save()
+    client.force_login(person)
+    with during(session):
+        screen = client.get(reverse("cotraining:checkin_screen", args=[session.pk]))
+    html = screen.content.decode()
+    assert screen.status_code == 200 and 'id="checkin-code"' in html
+    assert "wagtail-userbar" not in html
+    assert not re.search(r'<p[^>]*class="[^"]*fr-display', html)
+    assert "wagtail-userbar" in client.get(workshop.url).content.decode()
+
+
 def test_the_checkin_link_is_on_the_public_origin_not_the_request_host(
     client, session, workshop, settings
 ):
@@ -724,11 +789,32 @@ def test_a_school_head_sees_the_requests_of_their_school_only(client, approvals_
 def test_the_school_head_decides(client, approvals_setup, decision, expected):
     enrollment = approvals_setup["ours"]
     client.force_login(approvals_setup["head"])
-    response = client.post(reverse("cotraining:decide", args=[enrollment.pk, decision]))
+    response = client.post(
+        reverse("cotraining:decide", args=[enrollment.pk, decision]), {"confirm": "1"}
+    )
     assert response.status_code == 302
     assert response["Location"] == reverse("cotraining:approvals")
     assert status_of(enrollment) == expected
     assert status_of(approvals_setup["theirs"]) == EnrollmentStatus.PENDING_APPROVAL
+
+
+def test_refusing_asks_for_confirmation_first_and_agreeing_does_not(client, approvals_setup):
+    enrollment = approvals_setup["ours"]
+    client.force_login(approvals_setup["head"])
+    listing = client.get(reverse("cotraining:approvals")).content.decode()
+    refuse_url = reverse("cotraining:decide", args=[enrollment.pk, "refuser"])
+    form = re.search(rf'<form method="post" action="{refuse_url}"[^>]*>', listing)
+    assert form and 'data-confirm="Refuser l\'inscription de Léa Dumontel ?"' in form.group(0)
+    assert 'id="ep-confirm-modal"' in listing
+
+    response = client.post(refuse_url)
+
+    assert response.status_code == 200
+    assert "Oui, refuser" in response.content.decode()
+    assert status_of(enrollment) == EnrollmentStatus.PENDING_APPROVAL
+    response = client.post(reverse("cotraining:decide", args=[enrollment.pk, "accorder"]))
+    assert response.status_code == 302
+    assert status_of(enrollment) == EnrollmentStatus.CONFIRMED
 
 
 def test_another_head_cannot_decide(client, approvals_setup):

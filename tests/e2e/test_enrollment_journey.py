@@ -99,6 +99,7 @@ def test_enrol_wait_promote_check_in_complete(new_page, live_server, demo_data, 
     # 3. Alice cancels from "Mon parcours": Bruno gets the seat and an email saying so.
     visit(alice, live_server, "/mon-parcours/")
     alice.get_by_role("button", name=re.compile("Annuler")).click()
+    alice.get_by_role("button", name="Oui, annuler mon inscription").click()
     expect(alice.locator(".fr-alert--success")).to_contain_text("annulée")
     promoted = [m for m in mails_to(mailoutbox, second) if "place s'est libérée" in m.subject]
     assert len(promoted) == 1, [m.subject for m in mails_to(mailoutbox, second)]
