@@ -7,6 +7,7 @@ project runs on its embedded default: a SQLite file and Celery tasks executed ea
 
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import environ
 from celery.schedules import crontab
@@ -212,16 +213,43 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # --- Cache ------------------------------------------------------
 # A cache shared by every process: without one, each gunicorn worker keeps its own copy of a
-# hosted assertion and may serve a revoked one as valid for ASSERTION_CACHE_SECONDS. With a
-# Redis broker and no REDIS_URL, the broker's Redis serves as the cache too.
+# hosted assertion and may serve a revoked one as valid for ASSERTION_CACHE_SECONDS.
+# REDIS_URL defaults to the broker's Redis server with the next database number (broker
+# redis://host:6379/0 → cache redis://host:6379/1), never the broker's own database: flushing
+# or filling the cache never touches queued tasks. Give it a server of its own in production.
+# The backend logs and skips Redis errors (cms/cache.py): while the cache is down the site
+# answers, uncached, and rate limits are open (RATELIMIT_FAIL_OPEN).
 _broker = env("CELERY_BROKER_URL", default="")
-REDIS_URL = env("REDIS_URL", default=_broker if _broker.startswith("redis") else "")
+
+
+def _cache_url_beside(broker_url):
+    """The broker's Redis URL with the next database number (modulo Redis's 16 databases)."""
+    parts = urlsplit(broker_url)
+    path = parts.path.strip("/")
+    db = int(path) if path.isdigit() else 0
+    return urlunsplit(parts._replace(path=f"/{(db + 1) % 16}"))
+
+
+REDIS_URL = env(
+    "REDIS_URL", default=_cache_url_beside(_broker) if _broker.startswith("redis") else ""
+)
 if REDIS_URL:
     CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        "default": {
+            "BACKEND": "cms.cache.ResilientRedisCache",
+            "LOCATION": REDIS_URL,
+            # A cache that does not answer within these is skipped (cms/cache.py).
+            "OPTIONS": {
+                "socket_connect_timeout": env.float("REDIS_CONNECT_TIMEOUT", default=0.5),
+                "socket_timeout": env.float("REDIS_SOCKET_TIMEOUT", default=0.5),
+            },
+        }
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# A cache outage opens django-ratelimit's limits rather than refusing every request
+# (allauth's do the same through cms.cache.ResilientRedisCache.add).
+RATELIMIT_FAIL_OPEN = True
 # Each process's own memory, for the few documents read at every request (hosted assertions)
 # and kept there a few seconds only (badges.services.ASSERTION_LOCAL_SECONDS).
 CACHES["local"] = {
