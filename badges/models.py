@@ -442,6 +442,10 @@ class BulkAward(models.Model):
     errors = models.JSONField(_("erreurs"), default=list, blank=True)
     created_at = models.DateTimeField(_("déposé le"), auto_now_add=True)
     finished_at = models.DateTimeField(_("terminé le"), null=True, blank=True)
+    # When the job last moved (recorded, started, a chunk committed, requeued): a job pending or
+    # running that has not moved for BULK_AWARD_STALLED_MINUTES lost its task and is queued
+    # again (badges.services.bulk.resume_stalled_bulk_awards).
+    moved_at = models.DateTimeField(_("dernier mouvement"), default=timezone.now, db_index=True)
 
     class Meta:
         verbose_name = _("attribution par fichier")

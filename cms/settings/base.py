@@ -301,12 +301,22 @@ CELERY_BEAT_SCHEDULE = {
         "task": "badges.tasks.award_missing_completion_badges",
         "schedule": crontab(minute="7,37"),
     },
+    # Bulk awards never queued (broker down at upload) or whose tasks were lost (worker
+    # killed, broker restarted): queued again once they have not moved for
+    # BULK_AWARD_STALLED_MINUTES. Each worker does the same when it starts (cms/celery.py).
+    "resume-stalled-bulk-awards": {
+        "task": "badges.tasks.resume_stalled_bulk_awards",
+        "schedule": crontab(minute="*/5"),
+    },
     # Award emails whose task was lost (broker down when the award committed).
     "email-unsent-awards": {
         "task": "badges.tasks.email_unsent_awards",
         "schedule": crontab(minute="22,52"),
     },
 }
+# A bulk award that has not moved for this long lost its task and is queued again: above the
+# longest chunk task (CELERY_TASK_TIME_LIMIT) so that a chunk still running is never redone.
+BULK_AWARD_STALLED_MINUTES = env.int("BULK_AWARD_STALLED_MINUTES", default=15)
 # The indicator dashboards' snapshots (badges/indicators/models.py): the defaults warmed and the
 # stale ones read lately refreshed, every ten minutes.
 CELERY_IMPORTS = ("badges.indicators.tasks",)
