@@ -315,6 +315,12 @@ class Assertion(models.Model):
     # When the award email left (set by the task that sent it): a retried or re-delivered
     # email task skips the assertions already told.
     emailed_at = models.DateTimeField(_("courriel envoyé le"), null=True, blank=True)
+    # When a task claimed the award email, committed before it is sent: another delivery or
+    # the catch-up leaves a claimed email alone until EMAIL_CLAIM_TIMEOUT has passed (it may
+    # have left before the worker died), so each email goes at most once per crash window.
+    emailing_started_at = models.DateTimeField(
+        _("envoi du courriel commencé le"), null=True, blank=True
+    )
     awarded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
