@@ -270,9 +270,51 @@ CELERY_RESULT_SERIALIZER = "json"
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_TIME_LIMIT = 10 * 60
 CELERY_TASK_SOFT_TIME_LIMIT = 9 * 60
+# A task is acknowledged once it has run, and given back to the queue when its worker dies:
+# every task is idempotent (a repeat is a no-op), so running one twice is safe, losing one not.
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
+# One task reserved at a time per worker process: a long import never holds short tasks back.
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# With Redis, a task taken by a worker that died is delivered again after the visibility
+# timeout: above the longest task's time limit (run_pix_import, one hour), or a task still
+# running would be delivered twice. Bulk awards resume sooner (BULK_AWARD_STALLED_MINUTES).
+_visibility_timeout = env.int("CELERY_VISIBILITY_TIMEOUT", default=2 * 3600)
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": _visibility_timeout}
+CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {"visibility_timeout": _visibility_timeout}
+# Separate queues, one worker each (README, OPERATIONS.md): a 200,000-line import or a large
+# bulk award never delays a convocation. Anything not listed goes to the default "celery".
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+ENTREPAIRS_QUEUES = ("celery", "awards", "mail", "imports", "indicators")
+CELERY_TASK_ROUTES = {
+    **{
+        f"badges.tasks.{name}": {"queue": "awards"}
+        for name in (
+            "run_bulk_award",
+            "award_bulk_chunk",
+            "resume_stalled_bulk_awards",
+            "award_completion_badges",
+            "award_missing_completion_badges",
+            "revoke_withdrawn_completion_badges",
+            "award_pix_plus_edu_badges",
+        )
+    },
+    **{
+        name: {"queue": "mail"}
+        for name in (
+            "badges.tasks.send_badge_emails",
+            "badges.tasks.send_badge_email",
+            "badges.tasks.email_unsent_awards",
+            "badges.tasks.notify_pix_review",
+            "cotraining.tasks.deliver_notification",
+            "cotraining.tasks.send_due_reminders",
+            "cotraining.tasks.retry_pending_notifications",
+            "cms.tasks.send_report_notification",
+        )
+    },
+    "badges.tasks.run_pix_import": {"queue": "imports"},
+    "badges.indicators.tasks.*": {"queue": "indicators"},
+}
 # WeasyPrint's font caches grow a worker by ~50-70 MiB and keep growing slowly (BENCHMARKS.md):
 # a worker child is replaced once it passes this resident size (KiB).
 CELERY_WORKER_MAX_MEMORY_PER_CHILD = env.int("CELERY_WORKER_MAX_MEMORY_PER_CHILD", default=400_000)
