@@ -1,9 +1,10 @@
 """The Celery application. Configuration lives in Django settings under the CELERY_ prefix."""
 
 import os
+import time
 
 from celery import Celery
-from celery.signals import worker_ready
+from celery.signals import before_task_publish, worker_ready
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cms.settings.dev")
 
@@ -24,3 +25,10 @@ RESUME_AT_WORKER_START = (
 def resume_lost_work(sender, **kwargs):
     for name in RESUME_AT_WORKER_START:
         sender.app.send_task(name)
+
+
+@before_task_publish.connect(dispatch_uid="cms.celery.stamp_sent_at")
+def stamp_sent_at(headers=None, **kwargs):
+    """When a task was published: /health/ reads the oldest message of each queue by it."""
+    if headers is not None:
+        headers.setdefault("sent_at", time.time())

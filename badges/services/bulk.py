@@ -12,7 +12,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator, validate_email
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from kombu.exceptions import OperationalError as BrokerUnavailable
@@ -266,16 +266,18 @@ def resume_stalled_bulk_awards(*, stalled_after=None):
         stalled_after = timedelta(minutes=settings.BULK_AWARD_STALLED_MINUTES)
     now = timezone.now()
     stalled = list(
-        BulkAward.objects.filter(
-            status__in=[BulkAward.Status.PENDING, BulkAward.Status.RUNNING],
-            moved_at__lt=now - stalled_after,
-        ).values_list("pk", flat=True)
+        BulkAward.objects.stalled(since=now - stalled_after)
+        .filter(Q(requeued_at__isnull=True) | Q(requeued_at__lt=now - stalled_after))
+        .values_list("pk", flat=True)
     )
     for bulk_id in stalled:
-        # Moved now: the next beat leaves it alone while this requeue runs.
-        if BulkAward.objects.filter(pk=bulk_id, moved_at__lt=now - stalled_after).update(
-            moved_at=now
-        ):
+        # Requeued now: the next beat leaves it alone while this requeue runs.
+        claimed = (
+            BulkAward.objects.filter(pk=bulk_id)
+            .filter(Q(requeued_at__isnull=True) | Q(requeued_at__lt=now - stalled_after))
+            .update(requeued_at=now)
+        )
+        if claimed:
             logger.warning(
                 "Bulk award %s had not moved for %s: queued again", bulk_id, stalled_after
             )

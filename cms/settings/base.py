@@ -359,6 +359,9 @@ CELERY_BEAT_SCHEDULE = {
 # A bulk award that has not moved for this long lost its task and is queued again: above the
 # longest chunk task (CELERY_TASK_TIME_LIMIT) so that a chunk still running is never redone.
 BULK_AWARD_STALLED_MINUTES = env.int("BULK_AWARD_STALLED_MINUTES", default=15)
+# /health/ says "degraded" when a bulk award has not moved, or a queue holds a task published,
+# longer ago than this (twice the requeue delay: a requeue that did not help).
+HEALTH_BACKLOG_MINUTES = env.int("HEALTH_BACKLOG_MINUTES", default=30)
 # The indicator dashboards' snapshots (badges/indicators/models.py): the defaults warmed and the
 # stale ones read lately refreshed, every ten minutes.
 CELERY_IMPORTS = ("badges.indicators.tasks",)
