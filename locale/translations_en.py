@@ -1434,4 +1434,8 @@ EN = {
     "Choisir un autre établissement": "Choose another establishment",
     "Modifier l'établissement": "Edit the establishment",
     "Rechercher un formateur": "Search for a trainer",
+    # --- faults ---
+    "dernier mouvement": "last moved",
+    "relancé le": "requeued on",
+    "envoi du courriel commencé le": "email sending started on",
 }
