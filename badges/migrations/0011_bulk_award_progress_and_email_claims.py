@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('badges', '0009_indicator_snapshots_without_secrecy_verdict'),
+        ('badges', '0010_badge_images_sanitized'),
     ]
 
     operations = [
