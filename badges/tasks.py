@@ -146,6 +146,17 @@ def resume_stalled_bulk_awards():
 
 
 @shared_task(
+    name="badges.tasks.delete_orphan_assertion_images",
+    ignore_result=True,
+    time_limit=600,
+    soft_time_limit=540,
+)
+def delete_orphan_assertion_images():
+    """Run by beat: the images a killed chunk stored for rows that never committed."""
+    return bulk_awards.delete_orphan_assertion_images()
+
+
+@shared_task(
     name="badges.tasks.email_unsent_awards",
     ignore_result=True,
     time_limit=900,

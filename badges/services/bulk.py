@@ -449,6 +449,42 @@ def _delete_files(names):
         storage.delete(name)
 
 
+ORPHAN_IMAGE_AGE = timedelta(hours=1)  # above any chunk's time limit: never one in flight
+
+
+def delete_orphan_assertion_images(*, older_than=ORPHAN_IMAGE_AGE, batch=1000):
+    """Delete the baked images that belong to no assertion; returns how many.
+
+    A chunk stores its images before its transaction commits and removes them when it fails,
+    but a worker killed mid-chunk (kill -9, out of memory) removes nothing: its rows rolled
+    back, its files stayed. Only files older than `older_than` are considered, so a chunk
+    still running never loses an image it is about to commit.
+    """
+    field = Assertion._meta.get_field("image")
+    storage = field.storage
+    folder = field.upload_to.rstrip("/")
+    try:
+        _dirs, files = storage.listdir(folder)
+    except FileNotFoundError:
+        return 0
+    cutoff = timezone.now() - older_than
+    deleted = 0
+    for start in range(0, len(files), batch):
+        names = {f"{folder}/{name}" for name in files[start : start + batch]}
+        owned = set(Assertion.objects.filter(image__in=names).values_list("image", flat=True))
+        for name in sorted(names - owned):
+            try:
+                if storage.get_modified_time(name) >= cutoff:
+                    continue
+            except FileNotFoundError:
+                continue
+            storage.delete(name)
+            deleted += 1
+    if deleted:
+        logger.warning("Deleted %s baked images that belonged to no assertion", deleted)
+    return deleted
+
+
 def _send_award_emails(assertion_ids):
     from ..tasks import send_badge_emails
 

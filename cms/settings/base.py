@@ -293,6 +293,7 @@ CELERY_TASK_ROUTES = {
             "run_bulk_award",
             "award_bulk_chunk",
             "resume_stalled_bulk_awards",
+            "delete_orphan_assertion_images",
             "award_completion_badges",
             "award_missing_completion_badges",
             "revoke_withdrawn_completion_badges",
@@ -349,6 +350,11 @@ CELERY_BEAT_SCHEDULE = {
     "resume-stalled-bulk-awards": {
         "task": "badges.tasks.resume_stalled_bulk_awards",
         "schedule": crontab(minute="*/5"),
+    },
+    # Baked images of chunks killed before they committed (no assertion row): an hour old.
+    "delete-orphan-assertion-images": {
+        "task": "badges.tasks.delete_orphan_assertion_images",
+        "schedule": crontab(minute=47),
     },
     # Award emails whose task was lost (broker down when the award committed).
     "email-unsent-awards": {

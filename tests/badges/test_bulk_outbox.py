@@ -135,3 +135,24 @@ def test_each_worker_queues_lost_work_when_it_starts():
     assert sent == list(RESUME_AT_WORKER_START)
     assert "badges.tasks.resume_stalled_bulk_awards" in sent
     assert "cotraining.tasks.retry_pending_notifications" in sent
+
+
+def test_images_of_a_chunk_killed_before_commit_are_deleted_once_old(badge, coordinator):
+    """A worker killed mid-chunk: its rows rolled back, its baked images stayed on disk."""
+    import os
+
+    from django.core.files.base import ContentFile
+
+    storage = Assertion._meta.get_field("image").storage
+    kept, _ = bulk_awards.award_badge(badge_class=badge, email="kept@b.fr", source="bulk")
+    orphan = storage.save("badges/assertions/orphan.png", ContentFile(b"png"))
+    in_flight = storage.save("badges/assertions/in-flight.png", ContentFile(b"png"))
+    two_hours_ago = (timezone.now() - timedelta(hours=2)).timestamp()
+    for name in (orphan, kept.image.name):
+        os.utime(storage.path(name), (two_hours_ago, two_hours_ago))
+
+    assert bulk_awards.delete_orphan_assertion_images() == 1
+    assert not storage.exists(orphan)
+    assert storage.exists(kept.image.name)  # its row exists
+    assert storage.exists(in_flight)  # too recent: a chunk may be about to commit it
+    assert tasks.delete_orphan_assertion_images.delay().get() == 0
