@@ -85,8 +85,8 @@ messages: venv ## Extract strings and fill the English catalogue from locale/tra
 	$(PY) manage.py makemessages -l en --no-obsolete -i ".venv/*" -i "tests/*" -i "locale/*"
 	$(PY) locale/fill_po.py
 
-worker: venv ## A Celery worker (needs CELERY_BROKER_URL)
-	$(VENV)/bin/celery -A cms worker -l info
+worker: venv ## A Celery worker on every queue (needs CELERY_BROKER_URL)
+	$(VENV)/bin/celery -A cms worker -l info -Q celery,awards,mail,imports,indicators
 
 beat: venv ## Celery beat (needs CELERY_BROKER_URL)
 	$(VENV)/bin/celery -A cms beat -l info

@@ -326,6 +326,12 @@ class Assertion(models.Model):
     # When the award email left (set by the task that sent it): a retried or re-delivered
     # email task skips the assertions already told.
     emailed_at = models.DateTimeField(_("courriel envoyé le"), null=True, blank=True)
+    # When a task claimed the award email, committed before it is sent: another delivery or
+    # the catch-up leaves a claimed email alone until EMAIL_CLAIM_TIMEOUT has passed (it may
+    # have left before the worker died), so each email goes at most once per crash window.
+    emailing_started_at = models.DateTimeField(
+        _("envoi du courriel commencé le"), null=True, blank=True
+    )
     awarded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -413,6 +419,14 @@ class BulkAwardChunk(models.Model):
         return f"{self.bulk_id} #{self.index}"
 
 
+class BulkAwardQuerySet(models.QuerySet):
+    def stalled(self, *, since):
+        """Jobs pending or running that have not moved since then (their task was lost)."""
+        return self.filter(
+            status__in=[BulkAward.Status.PENDING, BulkAward.Status.RUNNING], moved_at__lt=since
+        )
+
+
 class BulkAward(models.Model):
     """One CSV file of recipients for one badge: validated whole, then awarded by a Celery job.
 
@@ -453,6 +467,14 @@ class BulkAward(models.Model):
     errors = models.JSONField(_("erreurs"), default=list, blank=True)
     created_at = models.DateTimeField(_("déposé le"), auto_now_add=True)
     finished_at = models.DateTimeField(_("terminé le"), null=True, blank=True)
+    # When the job last moved (recorded, started, a chunk committed): a job pending or
+    # running that has not moved for BULK_AWARD_STALLED_MINUTES lost its task and is queued
+    # again (badges.services.bulk.resume_stalled_bulk_awards).
+    moved_at = models.DateTimeField(_("dernier mouvement"), default=timezone.now, db_index=True)
+    # When it was last queued again for that reason: /health/ still sees it stalled (moved_at).
+    requeued_at = models.DateTimeField(_("relancé le"), null=True, blank=True)
+
+    objects = BulkAwardQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("attribution par fichier")

@@ -134,6 +134,29 @@ def award_bulk_chunk(self, bulk_id, index, version_id):
 
 
 @shared_task(
+    name="badges.tasks.resume_stalled_bulk_awards",
+    ignore_result=True,
+    time_limit=120,
+    soft_time_limit=100,
+)
+def resume_stalled_bulk_awards():
+    """Run by beat and at each worker's start: queue again the bulk awards that stopped moving
+    (never queued, or their task lost). Idempotent: recorded chunks are never redone."""
+    return len(bulk_awards.resume_stalled_bulk_awards())
+
+
+@shared_task(
+    name="badges.tasks.delete_orphan_assertion_images",
+    ignore_result=True,
+    time_limit=600,
+    soft_time_limit=540,
+)
+def delete_orphan_assertion_images():
+    """Run by beat: the images a killed chunk stored for rows that never committed."""
+    return bulk_awards.delete_orphan_assertion_images()
+
+
+@shared_task(
     name="badges.tasks.email_unsent_awards",
     ignore_result=True,
     time_limit=900,

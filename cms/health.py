@@ -3,10 +3,19 @@
 Anyone (a load balancer, an uptime probe) gets `liveness()`: one `SELECT 1`, no broker or worker
 round trip, nothing about the machines. Staff and holders of HEALTH_TOKEN get `run_checks()`: the
 database, the broker and a worker, each with a short timeout (about 2 s when a part is down).
+
+Both say "degraded" (still 200: the site answers) when work is late: a bulk award that has not
+moved for HEALTH_BACKLOG_MINUTES (the public answer, one indexed query), or, in the details, a
+queue whose oldest task was published longer ago than that.
 """
+
+import json
+import time
+from datetime import timedelta
 
 from django.conf import settings
 from django.db import connection
+from django.utils import timezone
 from django.utils.crypto import constant_time_compare
 
 from cotraining.constants import Role
@@ -49,6 +58,64 @@ def check_workers():
     return {"ok": bool(names), "workers": len(names), "names": names}
 
 
+def stalled_jobs():
+    """How many bulk awards have not moved for HEALTH_BACKLOG_MINUTES (their task was lost and
+    beat's requeue has not made them move either)."""
+    from badges.models import BulkAward
+
+    since = timezone.now() - timedelta(minutes=settings.HEALTH_BACKLOG_MINUTES)
+    return BulkAward.objects.stalled(since=since).count()
+
+
+def queue_ages():
+    """{queue: {"length", "oldest_seconds"}} of the platform's queues on a Redis broker: the
+    oldest message sits at the list's tail (kombu pushes at the head), stamped `sent_at` at
+    publishing (cms.celery.stamp_sent_at)."""
+    import redis
+
+    client = redis.Redis.from_url(
+        settings.CELERY_BROKER_URL, socket_timeout=TIMEOUT, socket_connect_timeout=TIMEOUT
+    )
+    ages = {}
+    now = time.time()
+    try:
+        for name in settings.ENTREPAIRS_QUEUES:
+            length = client.llen(name)
+            oldest = client.lindex(name, -1) if length else None
+            sent_at = None
+            if oldest is not None:
+                try:
+                    sent_at = json.loads(oldest).get("headers", {}).get("sent_at")
+                except (ValueError, AttributeError):
+                    sent_at = None
+            ages[name] = {
+                "length": length,
+                "oldest_seconds": round(now - sent_at) if sent_at else None,
+            }
+    finally:
+        client.close()
+    return ages
+
+
+def check_backlog():
+    """Work late: a stalled bulk award, or a queue holding a task older than the limit."""
+    limit = settings.HEALTH_BACKLOG_MINUTES * 60
+    result = {"ok": True, "stalled_jobs": stalled_jobs(), "limit_minutes": limit // 60}
+    if settings.CELERY_BROKER_URL.startswith("redis"):
+        try:
+            result["queues"] = queue_ages()
+        except Exception as exc:  # the broker check says why; the backlog is unknown then
+            result["queues_error"] = str(exc)
+        late = [
+            name
+            for name, queue in result.get("queues", {}).items()
+            if (queue["oldest_seconds"] or 0) > limit
+        ]
+        result["late_queues"] = late
+    result["ok"] = not result["stalled_jobs"] and not result.get("late_queues")
+    return result
+
+
 def run_checks():
     checks = {"database": check_database(), "broker": check_broker()}
     # Asking workers through a broker that is down would only wait for the timeout again.
@@ -69,6 +136,16 @@ def liveness():
     except Exception:  # the reason is for the detailed checks, not for anyone who asks
         return False
     return True
+
+
+def public_status():
+    """ "ok", "degraded" (a bulk award stalled: the site answers, work is late) or "error"."""
+    if not liveness():
+        return "error"
+    try:
+        return "degraded" if stalled_jobs() else "ok"
+    except Exception:  # a missing table mid-deploy is no reason to fail the probe
+        return "ok"
 
 
 def _bearer_token(request):

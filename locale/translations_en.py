@@ -1462,4 +1462,8 @@ EN = {
     "Revenir sans rien changer": "Go back without changing anything",
     "Confirmer": "Confirm",
     "Filtrer (filtres appliqués)": "Filter (filters applied)",
+    # --- faults ---
+    "dernier mouvement": "last moved",
+    "relancé le": "requeued on",
+    "envoi du courriel commencé le": "email sending started on",
 }

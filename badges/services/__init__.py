@@ -18,6 +18,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.files.base import ContentFile
 from django.core.mail import EmailMessage, mailers
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -453,11 +454,16 @@ def send_award_emails(*, assertion_ids):
     """Tell the recipients of these assertions, each once, over one mail connection; returns
     how many emails left.
 
-    Idempotent per assertion: `emailed_at` is set for each email sent, and an assertion that
-    has it (an earlier delivery of the task), is revoked or is gone is skipped. The emails are
-    rendered before any lock; the rows are then claimed with SKIP LOCKED, so two deliveries
-    running at once never both send one. On a mail server failure, what was sent is recorded
-    before the error is raised: a retry sends only the rest.
+    At most once per assertion, across concurrent deliveries, crashes and the catch-up:
+    - each email is claimed first by a conditional UPDATE committed on its own
+      (`emailing_started_at`, only where no email left and no live claim is held): of two
+      deliveries or catch-ups running at once, one claims it and the other skips it;
+    - `emailed_at` is committed right after each email leaves, so a worker killed mid-list
+      leaves its sent emails recorded and at most the one in flight uncertain;
+    - on a mail server failure the claims not used are released (the retry sends the rest);
+      a claim left by a killed worker expires after EMAIL_CLAIM_TIMEOUT, and only then does
+      the catch-up send that email (at least once).
+    The emails are rendered before any claim; a revoked or deleted assertion is skipped.
     """
     candidates = (
         Assertion.objects.select_related("badge_class__issuer", "recipient")
@@ -467,31 +473,45 @@ def send_award_emails(*, assertion_ids):
     messages = {assertion.pk: award_message(assertion) for assertion in candidates}
     if not messages:
         return 0
-    sent, failure = [], None
-    with transaction.atomic():
-        claimed = list(
-            Assertion.objects.select_for_update(skip_locked=True)
-            .filter(pk__in=messages, revoked=False, emailed_at__isnull=True)
-            .order_by("pk")
-            .values_list("pk", flat=True)
-        )
-        try:
-            if claimed:
-                # Django 6.1's replacement for get_connection(): one backend instance, opened
-                # once (one SMTP connection) for the whole list.
-                with mailers.default as connection:
-                    for pk in claimed:
-                        connection.send_messages([messages[pk]])
-                        sent.append(pk)
-        except (OSError, smtplib.SMTPException) as exc:
-            failure = exc
-        if sent:
-            Assertion.objects.filter(pk__in=sent).update(emailed_at=timezone.now())
-    if failure is not None:
-        raise failure
+    now = timezone.now()
+    claimable = Assertion.objects.filter(revoked=False, emailed_at__isnull=True).filter(
+        Q(emailing_started_at__isnull=True) | Q(emailing_started_at__lt=now - EMAIL_CLAIM_TIMEOUT)
+    )
+    claimed = [pk for pk in messages if claimable.filter(pk=pk).update(emailing_started_at=now)]
+    sent, in_flight = [], None
+    try:
+        if claimed:
+            # Django 6.1's replacement for get_connection(): one backend instance, opened once
+            # (one SMTP connection) for the whole list.
+            with mailers.default as connection:
+                for pk in claimed:
+                    in_flight = pk
+                    connection.send_messages([messages[pk]])
+                    in_flight = None
+                    Assertion.objects.filter(pk=pk).update(emailed_at=timezone.now())
+                    sent.append(pk)
+    except (OSError, smtplib.SMTPException):
+        # Refused by the mail server: nothing left for the one in flight, retry them all.
+        _release_email_claims(set(claimed) - set(sent))
+        raise
+    except BaseException:
+        # Anything else (a time limit, a shutdown): the one in flight may have left, its claim
+        # stays until EMAIL_CLAIM_TIMEOUT; the others are free for the retry or the catch-up.
+        _release_email_claims(set(claimed) - set(sent) - {in_flight})
+        raise
     return len(sent)
 
 
+def _release_email_claims(pks):
+    if pks:
+        Assertion.objects.filter(pk__in=pks, emailed_at__isnull=True).update(
+            emailing_started_at=None
+        )
+
+
+# A claimed award email whose task died is sent again by the catch-up after this delay (above
+# the email task's time limit and the broker's visibility timeout).
+EMAIL_CLAIM_TIMEOUT = timedelta(hours=2)
 # An award whose email task was lost is emailed by beat after this delay (the task normally runs
 # within seconds), and only while the award is recent: an old badge is not announced late.
 UNSENT_EMAIL_AFTER = timedelta(minutes=15)
@@ -506,6 +526,11 @@ def unsent_award_emails(*, limit=1000):
             revoked=False,
             emailed_at__isnull=True,
             created_at__lt=now - UNSENT_EMAIL_AFTER,
+        )
+        .filter(
+            # Not claimed by a task that may still be sending it (or may have sent it).
+            Q(emailing_started_at__isnull=True)
+            | Q(emailing_started_at__lt=now - EMAIL_CLAIM_TIMEOUT),
             created_at__gt=now - UNSENT_EMAIL_WITHIN,
         )
         .order_by("pk")

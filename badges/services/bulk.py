@@ -2,17 +2,20 @@
 by chunk tasks (one transaction each: assertions, audit entries, counts and the chunk's record).
 """
 
+import logging
 import math
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator, validate_email
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from kombu.exceptions import OperationalError as BrokerUnavailable
 from wagtail.log_actions import log
 
 from cotraining.csvio import CsvRows, parse_optional_date
@@ -35,6 +38,7 @@ from . import (
 )
 
 User = get_user_model()
+logger = logging.getLogger(__name__)
 
 MANUAL_SOURCE = "manual"  # one manual award per badge and person: a second one is a no-op
 BULK_SOURCE = "bulk"  # likewise for files: a re-run or a second file counts "already had it"
@@ -229,8 +233,56 @@ def start_bulk_award(*, badge_class, rows, filename, by):
             total=len(rows),
         )
         log(bulk, START_BULK_AWARD, user=by, data={"badge": badge_class.name, "rows": len(rows)})
-        run_bulk_award.delay_on_commit(bulk.pk)
+        transaction.on_commit(lambda: enqueue(run_bulk_award, bulk.pk))
     return bulk
+
+
+def enqueue(task, *args):
+    """Publish a task whose work is already a row (the database is the outbox): a broker that
+    is down delays the work, and the request or task that asked never fails for it. The row
+    stays pending, and resume_stalled_bulk_awards queues it again once the broker is back."""
+    try:
+        task.delay(*args)
+    except BrokerUnavailable:  # kombu wraps the connection's errors in it
+        logger.warning(
+            "Broker unavailable: %s%r stays in the database, queued later", task.name, args
+        )
+        return False
+    return True
+
+
+def resume_stalled_bulk_awards(*, stalled_after=None):
+    """Queue again the jobs that have not moved for BULK_AWARD_STALLED_MINUTES: never queued
+    (broker down at upload), or whose task or chunk tasks were lost (worker killed, broker
+    restarted). Safe however often it runs: run_bulk_award queues only the chunks not recorded
+    yet, and a chunk delivered twice is a no-op (its unique record). Returns the job ids.
+
+    The delay is above the longest chunk task (its time limit) and the broker's visibility
+    timeout is above it too: a chunk still waiting or running is never counted as lost by both.
+    """
+    from ..tasks import run_bulk_award
+
+    if stalled_after is None:
+        stalled_after = timedelta(minutes=settings.BULK_AWARD_STALLED_MINUTES)
+    now = timezone.now()
+    stalled = list(
+        BulkAward.objects.stalled(since=now - stalled_after)
+        .filter(Q(requeued_at__isnull=True) | Q(requeued_at__lt=now - stalled_after))
+        .values_list("pk", flat=True)
+    )
+    for bulk_id in stalled:
+        # Requeued now: the next beat leaves it alone while this requeue runs.
+        claimed = (
+            BulkAward.objects.filter(pk=bulk_id)
+            .filter(Q(requeued_at__isnull=True) | Q(requeued_at__lt=now - stalled_after))
+            .update(requeued_at=now)
+        )
+        if claimed:
+            logger.warning(
+                "Bulk award %s had not moved for %s: queued again", bulk_id, stalled_after
+            )
+            enqueue(run_bulk_award, bulk_id)
+    return stalled
 
 
 def _start_of_day(iso):
@@ -263,12 +315,14 @@ def run_bulk_award(*, bulk_id):
     version = publish_version(badge_class=bulk.badge_class, by=bulk.uploaded_by)
     with transaction.atomic():
         BulkAward.objects.filter(pk=bulk.pk).exclude(status=BulkAward.Status.DONE).update(
-            status=BulkAward.Status.RUNNING, finished_at=None, errors=[]
+            status=BulkAward.Status.RUNNING, finished_at=None, errors=[], moved_at=timezone.now()
         )
         recorded = set(bulk.chunks.values_list("index", flat=True))
         pending = [i for i in range(bulk_chunk_count(bulk.total)) if i not in recorded]
         for index in pending:
-            award_bulk_chunk.delay_on_commit(bulk.pk, index, version.pk)
+            transaction.on_commit(
+                lambda index=index: enqueue(award_bulk_chunk, bulk.pk, index, version.pk)
+            )
         if not pending:  # nothing left to award (an empty file, or only the marking was lost)
             _finish_bulk_award(bulk.pk)
     bulk.refresh_from_db()
@@ -374,6 +428,7 @@ def award_bulk_chunk(*, bulk_id, index, version_id):
                 awarded=F("awarded") + chunk.awarded,
                 already_had=F("already_had") + chunk.already_had,
                 processed=F("processed") + len(rows),
+                moved_at=timezone.now(),
             )
             # The UPDATE above holds the job's row until commit: chunks finishing together
             # add up one after the other, and only the one that completes the count sees it.
@@ -392,6 +447,42 @@ def _delete_files(names):
     storage = Assertion._meta.get_field("image").storage
     for name in names:
         storage.delete(name)
+
+
+ORPHAN_IMAGE_AGE = timedelta(hours=1)  # above any chunk's time limit: never one in flight
+
+
+def delete_orphan_assertion_images(*, older_than=ORPHAN_IMAGE_AGE, batch=1000):
+    """Delete the baked images that belong to no assertion; returns how many.
+
+    A chunk stores its images before its transaction commits and removes them when it fails,
+    but a worker killed mid-chunk (kill -9, out of memory) removes nothing: its rows rolled
+    back, its files stayed. Only files older than `older_than` are considered, so a chunk
+    still running never loses an image it is about to commit.
+    """
+    field = Assertion._meta.get_field("image")
+    storage = field.storage
+    folder = field.upload_to.rstrip("/")
+    try:
+        _dirs, files = storage.listdir(folder)
+    except FileNotFoundError:
+        return 0
+    cutoff = timezone.now() - older_than
+    deleted = 0
+    for start in range(0, len(files), batch):
+        names = {f"{folder}/{name}" for name in files[start : start + batch]}
+        owned = set(Assertion.objects.filter(image__in=names).values_list("image", flat=True))
+        for name in sorted(names - owned):
+            try:
+                if storage.get_modified_time(name) >= cutoff:
+                    continue
+            except FileNotFoundError:
+                continue
+            storage.delete(name)
+            deleted += 1
+    if deleted:
+        logger.warning("Deleted %s baked images that belonged to no assertion", deleted)
+    return deleted
 
 
 def _send_award_emails(assertion_ids):

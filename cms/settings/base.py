@@ -7,6 +7,7 @@ project runs on its embedded default: a SQLite file and Celery tasks executed ea
 
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import environ
 from celery.schedules import crontab
@@ -212,16 +213,43 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # --- Cache ------------------------------------------------------
 # A cache shared by every process: without one, each gunicorn worker keeps its own copy of a
-# hosted assertion and may serve a revoked one as valid for ASSERTION_CACHE_SECONDS. With a
-# Redis broker and no REDIS_URL, the broker's Redis serves as the cache too.
+# hosted assertion and may serve a revoked one as valid for ASSERTION_CACHE_SECONDS.
+# REDIS_URL defaults to the broker's Redis server with the next database number (broker
+# redis://host:6379/0 → cache redis://host:6379/1), never the broker's own database: flushing
+# or filling the cache never touches queued tasks. Give it a server of its own in production.
+# The backend logs and skips Redis errors (cms/cache.py): while the cache is down the site
+# answers, uncached, and rate limits are open (RATELIMIT_FAIL_OPEN).
 _broker = env("CELERY_BROKER_URL", default="")
-REDIS_URL = env("REDIS_URL", default=_broker if _broker.startswith("redis") else "")
+
+
+def _cache_url_beside(broker_url):
+    """The broker's Redis URL with the next database number (modulo Redis's 16 databases)."""
+    parts = urlsplit(broker_url)
+    path = parts.path.strip("/")
+    db = int(path) if path.isdigit() else 0
+    return urlunsplit(parts._replace(path=f"/{(db + 1) % 16}"))
+
+
+REDIS_URL = env(
+    "REDIS_URL", default=_cache_url_beside(_broker) if _broker.startswith("redis") else ""
+)
 if REDIS_URL:
     CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        "default": {
+            "BACKEND": "cms.cache.ResilientRedisCache",
+            "LOCATION": REDIS_URL,
+            # A cache that does not answer within these is skipped (cms/cache.py).
+            "OPTIONS": {
+                "socket_connect_timeout": env.float("REDIS_CONNECT_TIMEOUT", default=0.5),
+                "socket_timeout": env.float("REDIS_SOCKET_TIMEOUT", default=0.5),
+            },
+        }
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# A cache outage opens django-ratelimit's limits rather than refusing every request
+# (allauth's do the same through cms.cache.ResilientRedisCache.add).
+RATELIMIT_FAIL_OPEN = True
 # Each process's own memory, for the few documents read at every request (hosted assertions)
 # and kept there a few seconds only (badges.services.ASSERTION_LOCAL_SECONDS).
 CACHES["local"] = {
@@ -242,9 +270,52 @@ CELERY_RESULT_SERIALIZER = "json"
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_TIME_LIMIT = 10 * 60
 CELERY_TASK_SOFT_TIME_LIMIT = 9 * 60
+# A task is acknowledged once it has run, and given back to the queue when its worker dies:
+# every task is idempotent (a repeat is a no-op), so running one twice is safe, losing one not.
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
+# One task reserved at a time per worker process: a long import never holds short tasks back.
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# With Redis, a task taken by a worker that died is delivered again after the visibility
+# timeout: above the longest task's time limit (run_pix_import, one hour), or a task still
+# running would be delivered twice. Bulk awards resume sooner (BULK_AWARD_STALLED_MINUTES).
+_visibility_timeout = env.int("CELERY_VISIBILITY_TIMEOUT", default=2 * 3600)
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": _visibility_timeout}
+CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {"visibility_timeout": _visibility_timeout}
+# Separate queues, one worker each (README, OPERATIONS.md): a 200,000-line import or a large
+# bulk award never delays a convocation. Anything not listed goes to the default "celery".
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+ENTREPAIRS_QUEUES = ("celery", "awards", "mail", "imports", "indicators")
+CELERY_TASK_ROUTES = {
+    **{
+        f"badges.tasks.{name}": {"queue": "awards"}
+        for name in (
+            "run_bulk_award",
+            "award_bulk_chunk",
+            "resume_stalled_bulk_awards",
+            "delete_orphan_assertion_images",
+            "award_completion_badges",
+            "award_missing_completion_badges",
+            "revoke_withdrawn_completion_badges",
+            "award_pix_plus_edu_badges",
+        )
+    },
+    **{
+        name: {"queue": "mail"}
+        for name in (
+            "badges.tasks.send_badge_emails",
+            "badges.tasks.send_badge_email",
+            "badges.tasks.email_unsent_awards",
+            "badges.tasks.notify_pix_review",
+            "cotraining.tasks.deliver_notification",
+            "cotraining.tasks.send_due_reminders",
+            "cotraining.tasks.retry_pending_notifications",
+            "cms.tasks.send_report_notification",
+        )
+    },
+    "badges.tasks.run_pix_import": {"queue": "imports"},
+    "badges.indicators.tasks.*": {"queue": "indicators"},
+}
 # WeasyPrint's font caches grow a worker by ~50-70 MiB and keep growing slowly (BENCHMARKS.md):
 # a worker child is replaced once it passes this resident size (KiB).
 CELERY_WORKER_MAX_MEMORY_PER_CHILD = env.int("CELERY_WORKER_MAX_MEMORY_PER_CHILD", default=400_000)
@@ -273,12 +344,30 @@ CELERY_BEAT_SCHEDULE = {
         "task": "badges.tasks.award_missing_completion_badges",
         "schedule": crontab(minute="7,37"),
     },
+    # Bulk awards never queued (broker down at upload) or whose tasks were lost (worker
+    # killed, broker restarted): queued again once they have not moved for
+    # BULK_AWARD_STALLED_MINUTES. Each worker does the same when it starts (cms/celery.py).
+    "resume-stalled-bulk-awards": {
+        "task": "badges.tasks.resume_stalled_bulk_awards",
+        "schedule": crontab(minute="*/5"),
+    },
+    # Baked images of chunks killed before they committed (no assertion row): an hour old.
+    "delete-orphan-assertion-images": {
+        "task": "badges.tasks.delete_orphan_assertion_images",
+        "schedule": crontab(minute=47),
+    },
     # Award emails whose task was lost (broker down when the award committed).
     "email-unsent-awards": {
         "task": "badges.tasks.email_unsent_awards",
         "schedule": crontab(minute="22,52"),
     },
 }
+# A bulk award that has not moved for this long lost its task and is queued again: above the
+# longest chunk task (CELERY_TASK_TIME_LIMIT) so that a chunk still running is never redone.
+BULK_AWARD_STALLED_MINUTES = env.int("BULK_AWARD_STALLED_MINUTES", default=15)
+# /health/ says "degraded" when a bulk award has not moved, or a queue holds a task published,
+# longer ago than this (twice the requeue delay: a requeue that did not help).
+HEALTH_BACKLOG_MINUTES = env.int("HEALTH_BACKLOG_MINUTES", default=30)
 # The indicator dashboards' snapshots (badges/indicators/models.py): the defaults warmed and the
 # stale ones read lately refreshed, every ten minutes.
 CELERY_IMPORTS = ("badges.indicators.tasks",)

@@ -69,7 +69,7 @@ def test_the_token_reads_the_details(client, settings, monkeypatch):
     )
     assert response.status_code == 503
     body = json.loads(response.content)
-    assert set(body["checks"]) == {"database", "broker", "workers"}
+    assert set(body["checks"]) == {"database", "broker", "workers", "backlog"}
     assert body["checks"]["broker"]["ok"] is False
 
 

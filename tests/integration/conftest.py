@@ -43,6 +43,20 @@ def _real_services(request):
         pytest.skip(message)
 
 
+def purge_all_queues():
+    """Drop what an earlier run left in any of the platform's queues (app.control.purge only
+    empties the queues a worker consumes, and none runs yet)."""
+    from cms.celery import app
+
+    with app.connection_for_write() as conn:
+        channel = conn.default_channel
+        for name in settings.ENTREPAIRS_QUEUES:
+            try:
+                channel.queue_purge(name)
+            except Exception:  # noqa: S110 - a queue never declared has nothing to purge
+                pass
+
+
 @pytest.fixture(scope="session")
 def celery_worker(django_db_setup, django_db_blocker):
     """A real `celery worker` process on the test database and the configured broker."""
@@ -60,7 +74,7 @@ def celery_worker(django_db_setup, django_db_blocker):
     }
     env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
     hostname = f"test-worker-{os.getpid()}@%h"
-    app.control.purge()
+    purge_all_queues()
     process = subprocess.Popen(  # noqa: S603 - our own interpreter and arguments
         [
             sys.executable,
@@ -73,6 +87,8 @@ def celery_worker(django_db_setup, django_db_blocker):
             "--concurrency=2",
             "--pool=prefork",
             f"--hostname={hostname}",
+            # Every queue of the platform (CELERY_TASK_ROUTES): one worker does all the work.
+            f"--queues={','.join(settings.ENTREPAIRS_QUEUES)}",
             "--without-gossip",
             "--without-mingle",
         ],
