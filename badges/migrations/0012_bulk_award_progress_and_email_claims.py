@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('badges', '0010_badge_images_sanitized'),
+        ('badges', '0011_badge_version_image'),
     ]
 
     operations = [
