@@ -3,13 +3,11 @@ going back keeps the enrolment (issue 13, item 16)."""
 
 import re
 
-from django.conf import settings
 from playwright.sync_api import expect
 
 from cotraining.constants import EnrollmentStatus
 from cotraining.models import Enrollment
-from cotraining.services import enroll
-from tests.e2e.conftest import check_a11y, login, make_teacher, submit_login, visit
+from tests.e2e.conftest import check_a11y, login, make_teacher, visit
 from tests.e2e.test_enrollment_journey import enrol, one_seat_workshop
 
 QUESTION = re.compile("Annuler votre inscription à « Débuter avec la classe mobile")
@@ -50,26 +48,3 @@ def test_cancelling_asks_in_a_modal_and_going_back_keeps_the_enrolment(
     modal.get_by_role("button", name="Oui, annuler mon inscription").click()
     expect(page.locator(".fr-alert--success")).to_contain_text("Votre inscription est annulée")
     assert status_of(alice) == EnrollmentStatus.CANCELLED
-
-
-def test_without_javascript_the_server_asks_on_a_page(browser, live_server, demo_data):
-    workshop, session = one_seat_workshop()
-    bruno = make_teacher("bruno.petit", "Bruno", "Petit")
-    enroll(user=bruno, session=session)
-    context = browser.new_context(locale="fr-FR", java_script_enabled=False)
-    try:
-        page = context.new_page()
-        submit_login(page, live_server, bruno.email, settings.DEMO_PASSWORD)
-        page.goto(live_server.url + "/mon-parcours/")
-        page.get_by_role("button", name=re.compile("^Annuler")).click()
-        expect(page.get_by_role("heading", level=1)).to_have_text(QUESTION)
-        assert status_of(bruno) == EnrollmentStatus.CONFIRMED
-        page.get_by_role("link", name="Revenir sans rien changer").click()
-        expect(page).to_have_url(live_server.url + "/mon-parcours/")
-        assert status_of(bruno) == EnrollmentStatus.CONFIRMED
-        page.get_by_role("button", name=re.compile("^Annuler")).click()
-        page.get_by_role("button", name="Oui, annuler mon inscription").click()
-        expect(page.locator(".fr-alert--success")).to_contain_text("Votre inscription est annulée")
-        assert status_of(bruno) == EnrollmentStatus.CANCELLED
-    finally:
-        context.close()
