@@ -32,6 +32,8 @@ def test_cancelling_asks_in_a_modal_and_going_back_keeps_the_enrolment(
     page.get_by_role("button", name="Annuler mon inscription").click()
     expect(modal).to_be_visible()
     expect(modal.get_by_role("heading")).to_have_text(QUESTION)
+    # DSFR fades the modal in: contrast is measured once it is fully shown.
+    expect(modal).to_have_css("opacity", "1")
     check_a11y(page)
     modal.get_by_role("button", name="Revenir sans rien changer").click()
     expect(modal).to_be_hidden()
