@@ -239,6 +239,7 @@ PRODUCTION = {
     "DATABASE_URL": "postgres://entrepairs@127.0.0.1:5432/entrepairs",
     "CELERY_BROKER_URL": "redis://127.0.0.1:6379/0",
     "ALLOWED_HOSTS": "entrepairs.example",
+    "SITE_URL": "https://entrepairs.example",
 }
 
 

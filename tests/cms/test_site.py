@@ -98,7 +98,7 @@ def test_health_reports_each_part(client, settings):
     body = json.loads(response.content)
     assert response.status_code == 200
     assert body["checks"]["database"]["ok"] is True
-    assert set(body["checks"]) == {"database", "broker", "workers"}
+    assert set(body["checks"]) == {"database", "broker", "workers", "backlog"}
 
 
 @pytest.mark.django_db

@@ -90,7 +90,8 @@ def create_workshop_draft(page, live_server, section):
     page.locator("#id_duration_hours").fill("6")
     # Should already be chosen (test_a_new_workshop_belongs_to_the_academie_of_its_section).
     page.locator("#id_academie").select_option(label="Poitiers")
-    page.locator("#id_trainers").select_option(label="Karim Benali")
+    # The académie's trainers are boxes to tick (with a search box above them).
+    page.get_by_role("checkbox", name="Karim Benali").check()
     with page.expect_navigation():
         page.locator("footer button.action-save").click()  # "Enregistrer le brouillon"
 
