@@ -124,7 +124,12 @@ def add_session(page, workshop, days):
         page.locator(f"#id_{field}").fill(value)
         page.locator(f"#id_{field}").press("Escape")  # closes the date picker
     venue = Establishment.objects.get(name=VENUE)
-    page.locator("#id_establishment").select_option(str(venue.pk))
+    # The venue is chosen in the establishment chooser (a search among the académie's schools).
+    page.get_by_role("button", name="Choisir un établissement").click()
+    chooser = page.locator(".modal-dialog, [role=dialog]").last
+    chooser.get_by_role("textbox").first.fill(venue.name.split()[0])
+    chooser.get_by_role("link", name=venue.name).first.click()
+    expect(page.locator("#id_establishment")).to_have_value(str(venue.pk))
     page.locator("#id_room").fill("Salle 12")
     page.locator("#id_capacity").fill(str(CAPACITY))
     with page.expect_navigation():
