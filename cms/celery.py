@@ -1,14 +1,67 @@
 """The Celery application. Configuration lives in Django settings under the CELERY_ prefix."""
 
+import logging
 import os
+import smtplib
 import time
 
 from celery import Celery
+from celery import Task as CeleryTask
 from celery.signals import before_task_publish, worker_ready
+from django.db import OperationalError as DatabaseUnavailable
+from kombu.exceptions import OperationalError as BrokerUnavailable
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cms.settings.dev")
 
-app = Celery("entrepairs")
+logger = logging.getLogger(__name__)
+
+
+class Task(CeleryTask):
+    """The base of every task of the project (the app's `task_cls`, so `@shared_task` in any
+    layer gets it without importing this module).
+
+    One way to enqueue: `enqueue_on_commit` once the caller's transaction commits, `enqueue`
+    when there is none. The work a request creates is a row first (the database is the
+    outbox), so a broker that is down delays it and never fails the request: the publish error
+    is logged and a beat task queues the row again.
+
+    Shared retry options: a task that lists `autoretry_for` (usually `TRANSIENT_ERRORS`) retries
+    with exponential backoff and jitter, five times, at most ten minutes apart. Expected domain
+    refusals are declared with `throws=` so they are logged as such, not as crashes.
+    """
+
+    # Worth another try: mail server, storage or network trouble, a database connection lost
+    # or a deadlock. Read as `self.TRANSIENT_ERRORS` or `Task.TRANSIENT_ERRORS`.
+    TRANSIENT_ERRORS = (OSError, smtplib.SMTPException, DatabaseUnavailable)
+
+    retry_backoff = True
+    retry_backoff_max = 600
+    retry_jitter = True
+    max_retries = 5
+    ignore_result = True
+
+    def enqueue(self, *args, **kwargs):
+        """Publish now. Returns False, with a warning logged, when the broker is unreachable:
+        the caller's row stays pending and is queued again later."""
+        try:
+            self.apply_async(args=args, kwargs=kwargs)
+        except BrokerUnavailable:  # kombu wraps the connection's errors in it
+            logger.warning(
+                "Broker unavailable: %s%r stays in the database, queued later", self.name, args
+            )
+            return False
+        return True
+
+    def enqueue_on_commit(self, *args, **kwargs):
+        """Publish once the current transaction commits (at once outside one). Robust: an error
+        while publishing, or in an eager task (the embedded mode), never breaks the request
+        that committed; it is logged, and the row it concerns is picked up again."""
+        from django.db import transaction
+
+        transaction.on_commit(lambda: self.enqueue(*args, **kwargs), robust=True)
+
+
+app = Celery("entrepairs", task_cls="cms.celery:Task")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 

@@ -16,6 +16,7 @@ from django.utils import timezone
 from badges.constants import CRCN_CODES, PIX_CODE_ALPHABET, PixPlusEduScope, PixStatus, level_field
 from badges.models import PixCertification, PixPlusEduResult
 from cms.demo_calendar import training_day
+from cotraining import school_year
 from cotraining.constants import Attendance, EnrollmentStatus, Modality, SessionStatus
 from cotraining.models import Enrollment, Session, User, WorkshopPage
 
@@ -40,10 +41,10 @@ def seed_indicator_demo(*, academie, domain):
         return
     workshops = list(WorkshopPage.objects.filter(academie=academie, live=True).order_by("pk")[:6])
     today = timezone.localdate()
-    first = today.year if today.month >= 9 else today.year - 1
+    first = school_year.first_year(today)
     tz = timezone.get_current_timezone()
     for year, share in ((first - 1, 0.55), (first, 0.75)):
-        start_of_year = date(year, 9, 1)
+        start_of_year = school_year.first_day(year)
         for number, (months, day, hours) in enumerate(SESSION_DATES):
             held = training_day(_months_after(start_of_year, months, day), step=-1)
             if held >= today:
@@ -90,7 +91,7 @@ def _code(number):
 def _pix(rng, people, first, today):
     for number, person in enumerate(people):
         year = first if number % 3 else first - 1
-        taken_on = date(year, 9, 1) + timedelta(days=rng.randrange(0, 300))
+        taken_on = school_year.first_day(year) + timedelta(days=rng.randrange(0, 300))
         if taken_on >= today:
             taken_on = today - timedelta(days=rng.randrange(1, 30))
         levels = {level_field(code): rng.choice([1, 2, 2, 3, 3, 3, 4, 5]) for code in CRCN_CODES}

@@ -26,6 +26,7 @@ from django.db.models import Avg, Case, Count, Exists, OuterRef, Q, Sum, Value, 
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
+from cotraining import school_year
 from cotraining.constants import Attendance, EnrollmentStatus, SessionStatus
 from cotraining.models import (
     Enrollment,
@@ -54,11 +55,11 @@ def hours_threshold():
 
 def school_year_start(day):
     """The calendar year a school year (September to August) starts in."""
-    return day.year if day.month >= 9 else day.year - 1
+    return school_year.first_year(day)
 
 
 def school_year_period(first_year):
-    return Period(date(first_year, 9, 1), date(first_year + 1, 9, 1))
+    return Period(*school_year.bounds(first_year))
 
 
 def _year_earlier(day):

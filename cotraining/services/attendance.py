@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from wagtail.log_actions import log
 
+from .. import school_year
 from ..constants import (
     Attendance,
     AuditAction,
@@ -27,10 +28,8 @@ from .notifications import queue_notification
 
 
 def school_year_of(moment):
-    """The French school year a date falls in: from 1 September to 31 August."""
-    local = timezone.localtime(moment)
-    first = local.year if local.month >= 9 else local.year - 1
-    return f"{first}-{first + 1}"
+    """The French school year a date falls in, as '2026-2027'."""
+    return school_year.label(moment)
 
 
 # --- Check-in code --------------------------------------------------------------------------

@@ -15,7 +15,7 @@ addresses at `indicateurs.entrepairs.test` and unusable passwords; a second run 
 import random
 import time
 import uuid
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.conf import settings
@@ -46,6 +46,7 @@ from badges.models import (
     PixPlusEduResult,
     hash_identity,
 )
+from cotraining import school_year
 from cotraining.constants import (
     Attendance,
     Degree,
@@ -131,7 +132,7 @@ class Command(BaseCommand):
         self.verbosity = options["verbosity"]
         self.today = timezone.localdate()
         first = school_year_start(self.today) - 1
-        self.start = date(first, 9, 1)  # the previous school year's first day
+        self.start = school_year.first_day(first)  # the previous school year's first day
         self.days = (self.today - self.start).days
         self.tz = timezone.get_current_timezone()
         started = time.monotonic()

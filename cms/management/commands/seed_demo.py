@@ -34,6 +34,7 @@ from cms.demo_content import COURSES, RESOURCES, RETEX, SESSION_PLANS, WORKSHOPS
 from cms.demo_indicators import seed_indicator_demo
 from cms.models import PlatformSettings, ResourcePage, RetexPage
 from cms.setup import ensure_academie_sections, ensure_site
+from cotraining import school_year
 from cotraining.catalogue_cache import touch_catalogue
 from cotraining.constants import (
     Attendance,
@@ -591,7 +592,7 @@ class Command(BaseCommand):
     def _last_school_year_session(self, workshop, now):
         """A session of the previous school year (a Wednesday in May), for hours per year."""
         today = timezone.localdate(now)
-        may = date(today.year if today.month >= 9 else today.year - 1, 5, 13)
+        may = date(school_year.first_year(today), 5, 13)
         day = training_day(may + timedelta(days=(2 - may.weekday()) % 7))
         start = datetime.combine(day, time(16), tzinfo=timezone.get_current_timezone())
         session, _ = Session.objects.get_or_create(
