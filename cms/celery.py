@@ -6,7 +6,7 @@ import smtplib
 import time
 
 from celery import Celery
-from celery import Task as CeleryTask
+from celery.contrib.django.task import DjangoTask
 from celery.signals import before_task_publish, worker_ready
 from django.db import OperationalError as DatabaseUnavailable
 from kombu.exceptions import OperationalError as BrokerUnavailable
@@ -16,7 +16,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cms.settings.dev")
 logger = logging.getLogger(__name__)
 
 
-class Task(CeleryTask):
+class Task(DjangoTask):
     """The base of every task of the project (the app's `task_cls`, so `@shared_task` in any
     layer gets it without importing this module).
 
