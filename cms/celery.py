@@ -2,14 +2,14 @@
 
 import logging
 import os
-import smtplib
 import time
 
 from celery import Celery
 from celery.contrib.django.task import DjangoTask
 from celery.signals import before_task_publish, worker_ready
-from django.db import OperationalError as DatabaseUnavailable
 from kombu.exceptions import OperationalError as BrokerUnavailable
+
+from cotraining.exceptions import TRANSIENT_ERRORS
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cms.settings.dev")
 
@@ -30,9 +30,7 @@ class Task(DjangoTask):
     refusals are declared with `throws=` so they are logged as such, not as crashes.
     """
 
-    # Worth another try: mail server, storage or network trouble, a database connection lost
-    # or a deadlock. Read as `self.TRANSIENT_ERRORS` or `Task.TRANSIENT_ERRORS`.
-    TRANSIENT_ERRORS = (OSError, smtplib.SMTPException, DatabaseUnavailable)
+    TRANSIENT_ERRORS = TRANSIENT_ERRORS  # defined in the lowest layer, which tasks everywhere use
 
     retry_backoff = True
     retry_backoff_max = 600
