@@ -81,9 +81,9 @@ format: venv
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
 
-messages: venv ## Extract strings and fill the English catalogue from locale/translations_en.py (needs GNU gettext)
+messages: venv ## Extract strings into the English catalogue (locale/en/LC_MESSAGES/django.po, the source) and fail on any untranslated or fuzzy one (needs GNU gettext)
 	$(PY) manage.py makemessages -l en --no-obsolete -i ".venv/*" -i "tests/*" -i "locale/*"
-	$(PY) locale/fill_po.py
+	$(PY) locale/check_po.py
 
 worker: venv ## A Celery worker on every queue (needs CELERY_BROKER_URL)
 	$(VENV)/bin/celery -A cms worker -l info -Q celery,awards,mail,imports,indicators
