@@ -36,7 +36,7 @@ class Task(DjangoTask):
     retry_backoff_max = 600
     retry_jitter = True
     max_retries = 5
-    ignore_result = True
+    ignore_result = True  # a task whose result is read says ignore_result=False
 
     def enqueue(self, *args, **kwargs):
         """Publish now. Returns False, with a warning logged, when the broker is unreachable:

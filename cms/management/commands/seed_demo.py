@@ -33,7 +33,7 @@ from cms.demo_calendar import training_day
 from cms.demo_content import COURSES, RESOURCES, RETEX, SESSION_PLANS, WORKSHOPS
 from cms.demo_indicators import seed_indicator_demo
 from cms.models import PlatformSettings, ResourcePage, RetexPage
-from cms.setup import ensure_academie_sections, ensure_site
+from cms.site_structure import ensure_academie_sections, ensure_site
 from cotraining import school_year
 from cotraining.catalogue_cache import touch_catalogue
 from cotraining.constants import (
