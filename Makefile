@@ -71,9 +71,10 @@ validator-venv: ## The Open Badges reference validator's own Python 3.11 virtual
 	$(VALIDATOR_VENV)/bin/python -c 'import openbadges.verifier'; \
 	touch $$stamp
 
-lint: venv ## ruff, Django checks, missing migrations
+lint: venv ## ruff, import layers and cycles, Django checks, missing migrations
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
 	$(PY) manage.py check --fail-level WARNING
 	$(PY) manage.py makemigrations --check --dry-run
 
