@@ -6,7 +6,8 @@ from wagtail.models import ModelLogEntry
 
 from badges.constants import AuditAction
 from badges.models import Assertion
-from badges.services import award_badge, revoke_assertions
+from badges.services.awards import award_badge
+from badges.services.revocation import revoke_assertion, revoke_assertions
 from cotraining.constants import Role
 from cotraining.exceptions import ServiceError
 from cotraining.services import grant_role
@@ -41,6 +42,25 @@ def test_revoking_several_is_one_audited_idempotent_operation(awarded):
     assert all(a.revoked and a.revoked_at for a in revoked.values())
     entries = ModelLogEntry.objects.filter(action=AuditAction.REVOKE_ASSERTION)
     assert entries.count() == 3 and {e.user_id for e in entries} == {admin.pk}
+
+
+def test_one_or_many_revocations_keep_the_same_reason_cut_to_its_column(awarded):
+    reason = "Erreur de saisie : " + "x" * 300
+    one = revoke_assertion(assertion=awarded[0], reason=f"  {reason}  ", by=None)
+    assert revoke_assertions(assertions=awarded[1:], reason=reason, by=None) == 2
+    stored = set(Assertion.objects.values_list("revocation_reason", flat=True))
+    assert stored == {reason[:255]} and one.revocation_reason == reason[:255]
+    assert one.revoked and one.revoked_at
+    # The audit entry keeps the reason whole.
+    logged = ModelLogEntry.objects.filter(action=AuditAction.REVOKE_ASSERTION)
+    assert [entry.data["reason"] for entry in logged] == [reason] * 3
+    # Again: nothing changes, nothing is logged twice.
+    assert (
+        revoke_assertion(assertion=awarded[0], reason="Autre", by=None).revocation_reason
+        == (reason[:255])
+    )
+    assert revoke_assertions(assertions=awarded, reason="Autre", by=None) == 0
+    assert logged.count() == 3
 
 
 def test_a_reason_is_required(awarded):
