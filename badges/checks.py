@@ -14,11 +14,11 @@ from django.core.exceptions import ImproperlyConfigured
 
 from cotraining.origin import public_url
 
+from .services.origin import issued_origin
+
 
 @register()
 def site_url_matches_issued_badges(app_configs=None, **kwargs):
-    from .services.origin import issued_origin
-
     issued = issued_origin()
     current = public_url("")
     if issued is None or issued == current:

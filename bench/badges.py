@@ -463,8 +463,9 @@ def child_inprocess(badge_class_id, start, count, instrumented, queue):
     from django.test.utils import CaptureQueriesContext, setup_test_environment
 
     import bench.badges_worker  # noqa: F401 - the run's queue for the email tasks
-    from badges import services
     from badges.models import Assertion, BadgeClass
+    from badges.services import awards, baking
+    from badges.services.emails import send_badge_email_task
     from cotraining.models import User
 
     people = list(User.objects.order_by("pk")[start : start + count + instrumented])
@@ -472,7 +473,7 @@ def child_inprocess(badge_class_id, start, count, instrumented, queue):
 
     def award(user):
         badge_class = BadgeClass.objects.select_related("issuer").get(pk=badge_class_id)
-        return services.award_badge(
+        return awards.award_badge(
             badge_class=badge_class, email=user.email, recipient=user, source=f"bench:{user.pk}"
         )
 
@@ -489,16 +490,16 @@ def child_inprocess(badge_class_id, start, count, instrumented, queue):
         phases = Phases(capture.connection.queries_log)
         patches = [
             mock.patch.object(
-                services,
+                awards,
                 "publish_version",
-                phases.wrap("publish_version", services.publish_version),
+                phases.wrap("publish_version", awards.publish_version),
             ),
+            mock.patch.object(baking, "bake_image", phases.wrap("bake_image", baking.bake_image)),
+            mock.patch.object(awards, "log", phases.wrap("audit_log", awards.log)),
             mock.patch.object(
-                services, "bake_image", phases.wrap("bake_image", services.bake_image)
-            ),
-            mock.patch.object(services, "log", phases.wrap("audit_log", services.log)),
-            mock.patch.object(
-                services, "_send_award_email", phases.wrap("email_task", services._send_award_email)
+                send_badge_email_task,
+                "enqueue",
+                phases.wrap("email_task", send_badge_email_task.enqueue),
             ),
             mock.patch.object(
                 FileSystemStorage, "_save", phases.wrap("file_write", FileSystemStorage._save)
@@ -559,7 +560,8 @@ def child_bake(samples, start_at):
     from openbadges_bakery import bake, unbake
 
     from badges.models import Assertion
-    from badges.services import assertion_document, read_baked
+    from badges.services.baking import read_baked
+    from badges.services.openbadges import assertion_document
 
     assertion = Assertion.objects.select_related("badge_class", "version").order_by("pk").first()
     assertion.badge_class.image.open("rb")

@@ -53,7 +53,7 @@ def _postrun(task_id=None, task=None, state=None, **kwargs):
 @app.task(name="bench.award_badge", ignore_result=True)
 def award_badge(badge_class_id, user_id, source):
     from badges.models import BadgeClass
-    from badges.services import award_badge
+    from badges.services.awards import award_badge
     from cotraining.models import User
 
     badge_class = BadgeClass.objects.select_related("issuer").get(pk=badge_class_id)

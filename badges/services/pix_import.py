@@ -10,6 +10,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from celery import shared_task
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
@@ -392,8 +393,6 @@ def count_lines(file):
 
 def start_pix_import(*, file, filename, by):
     """Record an uploaded Pix Orga export and run it: small files now, large ones in a job."""
-    from ..tasks import run_pix_import
-
     name = Path(filename or "pix.csv").name[:255]
     with transaction.atomic():
         # Lines after the header, for the progress bar (blank lines make it an upper bound).
@@ -402,7 +401,7 @@ def start_pix_import(*, file, filename, by):
         pix_import.file.save("import.csv", file, save=False)
         pix_import.save()
         if lines > settings.PIX_IMPORT_SYNC_MAX_LINES:
-            run_pix_import.delay_on_commit(pix_import.pk)
+            run_pix_import_task.enqueue_on_commit(pix_import.pk)
             return pix_import
     return run_import(import_id=pix_import.pk)
 
@@ -466,3 +465,15 @@ def run_import(*, import_id):
     PixImport.objects.filter(pk=import_id).update(file="")
     pix_import.refresh_from_db()
     return pix_import
+
+
+@shared_task(
+    name="badges.tasks.run_pix_import",
+    # 200,000 lines are read twice and written in batches: minutes, never an hour.
+    time_limit=3600,
+    soft_time_limit=3500,
+)
+def run_pix_import_task(import_id):
+    """Validate then write a large Pix Orga export. Safe to run twice: a finished one is left."""
+    pix_import = run_import(import_id=import_id)
+    return pix_import.status if pix_import else None

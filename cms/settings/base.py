@@ -251,7 +251,7 @@ else:
 # (allauth's do the same through cms.cache.ResilientRedisCache.add).
 RATELIMIT_FAIL_OPEN = True
 # Each process's own memory, for the few documents read at every request (hosted assertions)
-# and kept there a few seconds only (badges.services.ASSERTION_LOCAL_SECONDS).
+# and kept there a few seconds only (badges.services.openbadges.ASSERTION_LOCAL_SECONDS).
 CACHES["local"] = {
     "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
     "LOCATION": "entrepairs-local",

@@ -10,7 +10,7 @@ from django.core.management import call_command
 from django.core.management.base import SystemCheckError
 
 from badges.checks import refuse_another_origin, site_url_matches_issued_badges
-from badges.services import award_badge
+from badges.services.awards import award_badge
 from badges.services.origin import issued_origin
 from tests.badges.conftest import make_badge_class
 from tests.cms.test_site import _production_check
@@ -108,7 +108,7 @@ def _documents_on(client, assertion):
     """Every id the verifier follows from the hosted assertion, and the baked image's JSON."""
     import json
 
-    from badges.services import read_baked
+    from badges.services.baking import read_baked
 
     document = json.loads(client.get(assertion.public_url + ".json").content)
     badge = json.loads(client.get(document["badge"]).content)

@@ -28,7 +28,9 @@ from wagtail.models import Site
 
 from badges.constants import CRCN_CODES, AwardRights, BadgeKind, ExpiryRule
 from badges.models import Assertion, BadgeClass, Issuer, PixCertification, site_url
-from badges.services import award_badge, award_completion_badges, pix, revoke_assertion
+from badges.services import pix
+from badges.services.awards import award_badge, award_completion_badges
+from badges.services.revocation import revoke_assertion
 from cms.demo_calendar import training_day
 from cms.demo_content import COURSES, RESOURCES, RETEX, SESSION_PLANS, WORKSHOPS
 from cms.demo_indicators import seed_indicator_demo
