@@ -96,7 +96,7 @@ def _still_relevant(notification):
 def build_message(notification) -> EmailMessage:
     """The email for a notification: subject and body from templates, documents attached."""
     from ..calendar import session_invitation
-    from ..documents import convocation_pdf
+    from ..pdfs import convocation_pdf
 
     enrollment = notification.enrollment
     session = enrollment.session

@@ -22,10 +22,10 @@ from .. import services
 from ..calendar import calendar_feed, session_invitation
 from ..confirmation import confirmation_page
 from ..constants import ACTIVE_ENROLLMENT_STATUSES, EnrollmentMode, EnrollmentStatus, Role
-from ..documents import certificate_pdf, convocation_pdf
 from ..exceptions import ServiceError
 from ..models import CalendarFeed, Completion, Enrollment, Session
 from ..origin import public_url
+from ..pdfs import certificate_pdf, convocation_pdf
 from ..permissions import has_role
 
 
