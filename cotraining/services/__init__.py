@@ -35,7 +35,7 @@ from .notifications import (
     resend_notification,
     retry_pending_notifications,
 )
-from .people import change_email, grant_role, revoke_role, update_profile
+from .people import change_email, grant_role, reset_calendar_feed, revoke_role, update_profile
 from .sessions import cancel_session, delete_session, save_session
 from .spaces import ensure_workshop_section, provision_academie
 
@@ -71,6 +71,7 @@ __all__ = [
     "remove_participant",
     "resend_failed_notifications",
     "resend_notification",
+    "reset_calendar_feed",
     "retry_pending_notifications",
     "revoke_role",
     "save_session",

@@ -1,4 +1,4 @@
-"""People: roles over a territory, a person's profile and address."""
+"""People: roles over a territory, a person's profile and address, their private calendar."""
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -7,7 +7,7 @@ from wagtail.log_actions import log
 
 from ..constants import AuditAction, Role
 from ..exceptions import ServiceError
-from ..models import AcademieGroup, RoleAssignment, User
+from ..models import AcademieGroup, CalendarFeed, RoleAssignment, User
 from ..origin import public_host_and_port
 from ..roles import group_for_role
 
@@ -92,6 +92,23 @@ def update_profile(*, user, first_name, last_name, degree, disciplines, establis
         user.disciplines.set(disciplines)
         log(user, AuditAction.UPDATE_PROFILE, user=user)
     return user
+
+
+def reset_calendar_feed(*, user):
+    """Give a person their private calendar feed, or a new secret address for it.
+
+    The token in the address is the feed's only credential (calendar apps cannot log in), so
+    asking again replaces it and the old address stops working at once: that is the point of
+    the button, so a repeat is not a no-op. Creating the feed is idempotent (one per person,
+    whoever asks first). Returns (feed, created); audited without the token.
+    """
+    with transaction.atomic():
+        feed, created = CalendarFeed.objects.select_for_update().get_or_create(user=user)
+        if not created:
+            feed.token = CalendarFeed._meta.get_field("token").get_default()
+            feed.save(update_fields=["token", "created_at"])
+        log(user, AuditAction.RESET_CALENDAR_FEED, user=user, data={"created": created})
+    return feed, created
 
 
 # Accounts whose address only a platform administrator may change: taking over one of these by

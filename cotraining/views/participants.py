@@ -207,10 +207,8 @@ def certificate(request, pk):
 @require_POST
 def reset_calendar_feed(request):
     """Create the private feed, or replace its secret address (the old one stops working)."""
-    feed, created = CalendarFeed.objects.get_or_create(user=request.user)
+    _feed, created = services.reset_calendar_feed(user=request.user)
     if not created:
-        feed.token = CalendarFeed._meta.get_field("token").default()
-        feed.save()
         messages.success(
             request, _("Nouvelle adresse d'agenda créée : l'ancienne ne fonctionne plus.")
         )
