@@ -760,7 +760,7 @@ def child_document(kind, pk, samples):
     """`enrolment.py _document KIND PK`: one kind of PDF in a fresh process, so that its first
     rendering (WeasyPrint's import, fonts) and its memory are its own."""
     setup_django()
-    from cotraining import documents
+    from cotraining import pdfs as documents
     from cotraining.models import Completion, Enrollment, Session
 
     if kind == "convocation":

@@ -1,19 +1,17 @@
-"""Workshops (Wagtail pages: what is offered), their sessions and enrolments (plain models).
+"""Workshops as Wagtail pages: the catalogue (and its académie sections) and the workshop itself.
 
 A workshop's description is page content that goes through revisions and moderation; its sessions
 and the people enrolled are operational state that must survive every revision, unpublishing or
-move of the page, so they are plain models pointing at the page with on_delete=PROTECT.
+move of the page, so they are plain models (.sessions, .enrollments) pointing at the page with
+on_delete=PROTECT.
 """
 
-import re
 from decimal import Decimal
 
 from django import forms
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Count, Exists, F, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from modelcluster.contrib.taggit import ClusterTaggableManager
@@ -32,28 +30,11 @@ from wagtail.models import Page
 from wagtail.search import index
 
 from ..blocks import WorkshopBodyBlock
-from ..constants import (
-    Degree,
-    EnrollmentMode,
-    EnrollmentStatus,
-    Modality,
-    Role,
-    SessionStatus,
-    Theme,
-    TrainingPlan,
-)
+from ..constants import Degree, EnrollmentMode, Modality, Role, Theme, TrainingPlan
 from ..panels import SessionsPanel
-from .people import Academie, Competence, Departement, Discipline, Establishment
-
-SCHOOL_YEAR_RE = re.compile(r"^(\d{4})-(\d{4})$")
-
-
-def validate_school_year(value):
-    match = SCHOOL_YEAR_RE.match(value or "")
-    if not match or int(match[2]) != int(match[1]) + 1:
-        raise ValidationError(
-            _("Indiquez l'année scolaire sous la forme 2026-2027."), code="school_year"
-        )
+from ..validators import validate_school_year
+from .reference import Competence, Discipline
+from .territory import Academie, Departement
 
 
 class WorkshopIndexPage(Page):
@@ -61,7 +42,8 @@ class WorkshopIndexPage(Page):
 
     The site's catalogue (/ateliers/) holds one section per académie; a section is itself a
     catalogue restricted to its workshops, and the unit that page permissions and the moderation
-    workflow apply to.
+    workflow apply to. Its template renders the listing (`{% workshop_catalogue page %}`, from
+    cotraining.catalogue): the catalogue reads these models, so they never import it.
     """
 
     intro = models.TextField(_("introduction"), blank=True)
@@ -83,14 +65,6 @@ class WorkshopIndexPage(Page):
     class Meta:
         verbose_name = _("catalogue d'ateliers")
         verbose_name_plural = _("catalogues d'ateliers")
-
-    def get_context(self, request, *args, **kwargs):
-        # filters.py imports this module: a late import avoids the cycle.
-        from ..filters import catalogue_context
-
-        context = super().get_context(request, *args, **kwargs)
-        context.update(catalogue_context(request, index_page=self))
-        return context
 
 
 class WorkshopPageTag(TaggedItemBase):
@@ -310,10 +284,6 @@ class WorkshopPage(Page):
         verbose_name = _("atelier")
         verbose_name_plural = _("ateliers")
 
-    @property
-    def in_training_plan(self):
-        return bool(self.training_plan)
-
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
         sessions = list(
@@ -336,172 +306,5 @@ class WorkshopPage(Page):
         """The visitor's own enrolments on this workshop's sessions, by session id."""
         if not user.is_authenticated:
             return {}
-        from .enrollments import Enrollment  # defined after this module
-
-        rows = Enrollment.objects.filter(user=user, session__workshop=self).with_waitlist_position()
+        rows = user.enrollments.filter(session__workshop=self).with_waitlist_position()
         return {row.session_id: row for row in rows}
-
-
-class SessionQuerySet(models.QuerySet):
-    def with_seats(self):
-        """Annotate `confirmed` (people holding a seat) and `seats_left` in the same query."""
-        return self.annotate(
-            confirmed=Count(
-                "enrollments", filter=Q(enrollments__status=EnrollmentStatus.CONFIRMED)
-            ),
-        ).annotate(seats_left=F("capacity") - F("confirmed"))
-
-    def upcoming(self, now=None):
-        return self.filter(status=SessionStatus.SCHEDULED, start__gt=now or timezone.now())
-
-    def with_free_seats(self):
-        return self.with_seats().filter(seats_left__gt=0)
-
-
-class Session(models.Model):
-    """One occurrence of a workshop: when, where (or the visio link), how many seats."""
-
-    workshop = models.ForeignKey(
-        WorkshopPage,
-        on_delete=models.PROTECT,
-        related_name="sessions",
-        verbose_name=_("atelier"),
-    )
-    start = models.DateTimeField(_("début"))
-    end = models.DateTimeField(_("fin"))
-    modality = models.CharField(_("modalité"), max_length=20, choices=Modality.choices)
-    establishment = models.ForeignKey(
-        Establishment,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="sessions",
-        verbose_name=_("établissement d'accueil"),
-    )
-    address = models.CharField(_("adresse"), max_length=255, blank=True)
-    room = models.CharField(_("salle"), max_length=100, blank=True)
-    visio_url = models.URLField(
-        _("lien de visioconférence"),
-        blank=True,
-        help_text=_("Communiqué aux seules personnes inscrites."),
-    )
-    capacity = models.PositiveIntegerField(_("nombre de places"), validators=[MinValueValidator(1)])
-    enrollment_opens = models.DateTimeField(_("ouverture des inscriptions"), null=True, blank=True)
-    enrollment_closes = models.DateTimeField(
-        _("clôture des inscriptions"),
-        null=True,
-        blank=True,
-        help_text=_("Vide : jusqu'au début de la séance."),
-    )
-    status = models.CharField(
-        _("statut"), max_length=20, choices=SessionStatus.choices, default=SessionStatus.SCHEDULED
-    )
-    cancellation_reason = models.CharField(_("motif d'annulation"), max_length=255, blank=True)
-    # iCalendar SEQUENCE: raised whenever what an invitation says (time, place, link) changes.
-    ical_sequence = models.PositiveIntegerField(_("version de l'invitation"), default=0)
-    # Seed of the rotating check-in code (TOTP); created the first time the code is shown.
-    checkin_secret = models.CharField(max_length=32, blank=True, editable=False)
-    # When completion was worked out for its participants, once it had ended (beat's
-    # complete_ended_sessions): the database remembers what is still owed.
-    completion_evaluated_at = models.DateTimeField(null=True, blank=True, editable=False)
-    created_at = models.DateTimeField(_("créée le"), auto_now_add=True)
-    updated_at = models.DateTimeField(_("modifiée le"), auto_now=True)
-
-    objects = SessionQuerySet.as_manager()
-
-    class Meta:
-        verbose_name = _("séance")
-        verbose_name_plural = _("séances")
-        ordering = ["start"]
-        indexes = [
-            models.Index(fields=["status", "start"], name="session_status_start"),
-            # A workshop's upcoming sessions: the catalogue's EXISTS and next-session lookups.
-            models.Index(fields=["workshop", "status", "start"], name="session_workshop_upcoming"),
-        ]
-        constraints = [
-            models.CheckConstraint(
-                condition=Q(end__gt=F("start")),
-                name="session_end_after_start",
-                violation_error_message=_("La fin de la séance doit suivre son début."),
-            ),
-            models.CheckConstraint(
-                condition=Q(capacity__gt=0),
-                name="session_capacity_positive",
-                violation_error_message=_("Le nombre de places doit être au moins 1."),
-            ),
-            models.CheckConstraint(
-                condition=Q(enrollment_closes__isnull=True) | Q(enrollment_closes__lte=F("start")),
-                name="session_enrollment_closes_before_start",
-                violation_error_message=_(
-                    "Les inscriptions doivent être closes au plus tard au début de la séance."
-                ),
-            ),
-            models.CheckConstraint(
-                condition=Q(enrollment_opens__isnull=True)
-                | Q(enrollment_closes__isnull=True)
-                | Q(enrollment_opens__lt=F("enrollment_closes")),
-                name="session_enrollment_opens_before_closes",
-                violation_error_message=_(
-                    "L'ouverture des inscriptions doit précéder leur clôture."
-                ),
-            ),
-        ]
-
-    def __str__(self):
-        start = timezone.localtime(self.start)
-        return f"{self.workshop.title} — {start:%d/%m/%Y %H:%M}"
-
-    def clean(self):
-        super().clean()
-        errors = {}
-        remote = self.modality in (Modality.REMOTE, Modality.HYBRID)
-        on_site = self.modality in (Modality.IN_PERSON, Modality.HYBRID)
-        if remote and not self.visio_url:
-            errors["visio_url"] = _("Une séance à distance ou hybride demande un lien de visio.")
-        if on_site and not (self.establishment_id or self.address):
-            errors["address"] = _(
-                "Une séance en présentiel demande un lieu : un établissement ou une adresse."
-            )
-        if self.start and self.end and self.end <= self.start:
-            errors["end"] = _("La fin de la séance doit suivre son début.")
-        if self.start and self.enrollment_closes and self.enrollment_closes > self.start:
-            errors["enrollment_closes"] = _(
-                "Les inscriptions doivent être closes au plus tard au début de la séance."
-            )
-        if (
-            self.enrollment_opens
-            and self.enrollment_closes
-            and self.enrollment_opens >= self.enrollment_closes
-        ):
-            errors["enrollment_opens"] = _(
-                "L'ouverture des inscriptions doit précéder leur clôture."
-            )
-        if errors:
-            raise ValidationError(errors)
-
-    @property
-    def is_cancelled(self):
-        return self.status == SessionStatus.CANCELLED
-
-    @property
-    def duration(self):
-        return self.end - self.start
-
-    @property
-    def is_remote(self):
-        return self.modality in (Modality.REMOTE, Modality.HYBRID)
-
-    @property
-    def hours(self):
-        """Length in hours, as attendance counts it."""
-        return Decimal(self.duration.total_seconds() / 3600).quantize(Decimal("0.01"))
-
-    @property
-    def venue(self):
-        parts = [str(self.establishment) if self.establishment_id else "", self.address, self.room]
-        return " — ".join(p for p in parts if p)
-
-
-def upcoming_session_exists(now=None):
-    """An EXISTS over a workshop's upcoming, scheduled sessions (for catalogue filters)."""
-    return Exists(Session.objects.upcoming(now).filter(workshop=OuterRef("pk")))

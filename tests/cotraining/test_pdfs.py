@@ -19,7 +19,7 @@ from cotraining.constants import (
     SessionStatus,
     TrainingPlan,
 )
-from cotraining.documents import (
+from cotraining.pdfs import (
     attendance_sheet_pdf,
     certificate_pdf,
     convocation_pdf,
