@@ -9,6 +9,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import ClassVar
 
 from celery import shared_task
 from django.conf import settings
@@ -17,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from wagtail.log_actions import log
 
-from cotraining.csvio import CsvRows, parse_date
+from cotraining.csvio import CsvRows, ImportReport, parse_date
 from cotraining.exceptions import ServiceError
 from cotraining.models import User
 
@@ -159,23 +160,12 @@ def _parse_import_row(values):
 
 
 @dataclass
-class PixImportReport:
-    lines: int = 0
-    created: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    error_count: int = 0
-    errors: list = field(default_factory=list)  # [(line, message)]: the first ones
-    verified_ids: list = field(default_factory=list)  # certifications with a Pix+ Édu level
+class PixImportReport(ImportReport):
+    """The shared import report, with the certifications whose Pix+ Édu level is verified."""
 
-    @property
-    def ok(self):
-        return self.error_count == 0
+    max_errors: ClassVar[int] = MAX_REPORTED_ERRORS
 
-    def add_error(self, line, message):
-        self.error_count += 1
-        if len(self.errors) < MAX_REPORTED_ERRORS:
-            self.errors.append((line, message))
+    verified_ids: list = field(default_factory=list)
 
 
 def _rows(file):
@@ -451,13 +441,8 @@ def run_import(*, import_id):
         raise
     PixImport.objects.filter(pk=import_id).update(
         status=PixImport.Status.DONE if report.ok else PixImport.Status.REJECTED,
-        lines=report.lines,
         processed=report.lines,
-        created=report.created,
-        updated=report.updated,
-        unchanged=report.unchanged,
-        error_count=report.error_count,
-        errors=[[line, message] for line, message in report.errors],
+        **report.counts(),
         finished_at=timezone.now(),
     )
     # The uploaded file held personal data: it is not kept once the import is over.
