@@ -1,6 +1,7 @@
 """Models of the co-training layer: territory and people, then workshops and their sessions."""
 
 from .enrollments import CalendarFeed, Completion, Enrollment, Notification
+from .identities import FederatedIdentity
 from .people import (
     Academie,
     AcademieGroup,
@@ -33,6 +34,7 @@ __all__ = [
     "Discipline",
     "Enrollment",
     "Establishment",
+    "FederatedIdentity",
     "Notification",
     "RoleAssignment",
     "SearchSynonym",
