@@ -60,6 +60,19 @@ def enable_oidc(settings, **endpoints):
             *settings.AUTHENTICATION_BACKENDS,
             "cotraining.oidc.OIDCBackend",
         ]
+    # The provider's origin in form-action, as the settings add it (test_oidc_settings.py).
+    origins = {
+        "{0.scheme}://{0.netloc}".format(urlsplit(url))
+        for url in (
+            values["OIDC_OP_DISCOVERY_URL"],
+            values["OIDC_OP_AUTHORIZATION_ENDPOINT"],
+            values["OIDC_OP_LOGOUT_ENDPOINT"],
+        )
+        if url
+    }
+    for name in ("SECURE_CSP", "SECURE_CSP_ADMIN"):
+        policy = getattr(settings, name)
+        setattr(settings, name, {**policy, "form-action": ["'self'", *sorted(origins)]})
 
 
 class FakeResponse:

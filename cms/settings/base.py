@@ -532,6 +532,23 @@ SECURE_CSP_ADMIN = {
     "img-src": [CSP.SELF, "data:", "blob:", "https:"],
 }
 CSP_ADMIN_PATH_PREFIXES = ("/admin/", "/django-admin/")
+# Single sign-on: the login button and the logout (allauth's form, redirected to end_session)
+# are forms whose redirects lead to the provider, and browsers hold a form's redirects to
+# form-action too. Its origin(s): the discovery URL's and the endpoints' set explicitly.
+if OIDC_ENABLED:
+    _provider_origins = sorted(
+        {
+            "{0.scheme}://{0.netloc}".format(urlsplit(url))
+            for url in (
+                OIDC_OP_DISCOVERY_URL,
+                OIDC_OP_AUTHORIZATION_ENDPOINT,
+                OIDC_OP_LOGOUT_ENDPOINT,
+            )
+            if url
+        }
+    )
+    for _policy in (SECURE_CSP, SECURE_CSP_ADMIN):
+        _policy["form-action"] = [CSP.SELF, *_provider_origins]
 # Uploaded files (badge and issuer images, Wagtail documents, PIX attestations, MEDIA_URL when
 # Django serves it): a sandbox with nothing allowed but their own styles and data: pictures, so
 # that a file opened from the site's origin can never run script there.
