@@ -25,6 +25,7 @@ import jwt
 import requests
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.auth.backends import ModelBackend
 from django.core.cache import cache
 from django.core.exceptions import ImproperlyConfigured, SuspiciousOperation
 from django.http import Http404
@@ -158,6 +159,11 @@ class OIDCBackend(OIDCAuthenticationBackend):
             return None
         super().__init__()
         return super().authenticate(request, nonce=nonce, code_verifier=code_verifier)
+
+    def get_user(self, user_id):
+        # Django's rule, which mozilla-django-oidc's get_user skips: an account deactivated
+        # since it logged in is logged out at its next request.
+        return ModelBackend.get_user(self, user_id)
 
     def get_token(self, payload):
         try:

@@ -153,6 +153,16 @@ def test_a_first_login_creates_a_teacher_and_goes_where_they_were_going(client, 
     assert client.session["oidc_id_token"]  # for the logout's id_token_hint
 
 
+def test_an_account_deactivated_after_logging_in_is_logged_out(client, provider):
+    provider.log_in(client)
+    user = signed_in_user(client)
+    assert client.get("/profil/").status_code == 200
+    User.objects.filter(pk=user.pk).update(is_active=False)
+    response = client.get("/profil/")
+    assert response.status_code == 302
+    assert response["Location"].startswith("/comptes/login/")
+
+
 def test_the_state_serves_once(client, provider):
     params = provider.start_login(client)
     client.get("/comptes/oidc/retour/", {"code": "c", "state": params["state"]})
