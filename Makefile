@@ -13,8 +13,10 @@ INTEGRATION_BROKER_URL ?= redis://127.0.0.1:6379/14
 VALIDATOR_VENV ?= .validator-venv
 VALIDATOR_REQUIREMENTS := tests/integration/obvalidator/requirements.txt
 PYTHON311_CANDIDATES ?= python3.11 $(wildcard $(HOME)/.pyenv/versions/3.11*/bin/python3.11) python3
+# The OpenID provider the single sign-on tests start (node's oidc-provider, configured like ProConnect).
+OIDC_PROVIDER_DIR := tests/oidc_provider
 
-.PHONY: help run test test-integration validator-venv test-e2e lint format check messages lock bench clean worker beat
+.PHONY: help run test test-integration validator-venv oidc-provider test-e2e lint format check messages lock bench clean worker beat
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/'
@@ -44,10 +46,10 @@ run: venv messages-compile ## Install, migrate, load the demo and serve on 127.0
 	$(PY) manage.py seed_demo
 	$(PY) manage.py runserver 127.0.0.1:$(PORT)
 
-test: venv messages-compile ## The whole suite on the embedded default (SQLite, eager tasks)
+test: venv messages-compile oidc-provider ## The whole suite on the embedded default (SQLite, eager tasks)
 	$(VENV)/bin/pytest -m "not integration" $(PYTEST_ARGS)
 
-test-integration: venv messages-compile validator-venv ## The suite on PostgreSQL + Redis with a real Celery worker
+test-integration: venv messages-compile validator-venv oidc-provider ## The suite on PostgreSQL + Redis with a real Celery worker
 	DATABASE_URL=$(INTEGRATION_DATABASE_URL) CELERY_BROKER_URL=$(INTEGRATION_BROKER_URL) \
 	  $(VENV)/bin/pytest -m "not e2e" $(PYTEST_ARGS)
 
@@ -69,6 +71,19 @@ validator-venv: ## The Open Badges reference validator's own Python 3.11 virtual
 	$$PYBIN -m venv $(VALIDATOR_VENV); \
 	$(VALIDATOR_VENV)/bin/python -m pip install --quiet --no-deps -r $(VALIDATOR_REQUIREMENTS); \
 	$(VALIDATOR_VENV)/bin/python -c 'import openbadges.verifier'; \
+	touch $$stamp
+
+# Installed from its lockfile only (npm ci), cheap when done (a stamp newer than the lockfile).
+# Without node and npm it fails under CI=true; elsewhere it warns and those tests skip.
+oidc-provider: ## The test OpenID provider's npm packages (tests/oidc_provider, npm ci)
+	@set -e; stamp=$(OIDC_PROVIDER_DIR)/node_modules/.installed; \
+	if [ -f $$stamp ] && [ $$stamp -nt $(OIDC_PROVIDER_DIR)/package-lock.json ]; then exit 0; fi; \
+	if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then \
+	  echo "node and npm are required for the single sign-on tests (tests/oidc_provider)" >&2; \
+	  if [ "$$CI" = "true" ]; then exit 1; fi; \
+	  echo "oidc-provider: not installed; the tests against a real OpenID provider will be skipped" >&2; exit 0; \
+	fi; \
+	npm ci --prefix $(OIDC_PROVIDER_DIR) --no-audit --no-fund --ignore-scripts; \
 	touch $$stamp
 
 lint: venv ## ruff, import layers and cycles, Django checks, missing migrations

@@ -7,6 +7,7 @@ calendar feeds), search (synonyms).
 """
 
 from .enrollments import CalendarFeed, Completion, Enrollment, Notification
+from .identities import FederatedIdentity
 from .imports import DataImport
 from .pages import WorkshopIndexPage, WorkshopPage, WorkshopPageTag
 from .people import AcademieGroup, RoleAssignment, User
@@ -26,6 +27,7 @@ __all__ = [
     "Discipline",
     "Enrollment",
     "Establishment",
+    "FederatedIdentity",
     "Notification",
     "RoleAssignment",
     "SearchSynonym",
