@@ -47,10 +47,11 @@ def kept(options):
 
 CATALOGUE = """# Benchmarks
 
-Written by `make bench` (`python -m bench`), which renders this file from the results of its
-latest run (`bench/results/<suite>.json`). Reproduce with `make bench` (SQLite only) or
-`make bench BENCH_ARGS=--both` (SQLite, then PostgreSQL at `{postgres}`, a database the run
-creates and drops; `.venv/bin/python -m bench catalogue --help` lists the options).
+Written by `make bench` (`python -m bench`), which renders this file from the latest results of
+each suite (`bench/results/<suite>.json`, `bench/report.py`).
+Reproduce with `make bench` (SQLite only) or `make bench BENCH_ARGS=--both` (SQLite, then
+PostgreSQL at `{postgres}`, a database the run creates and drops;
+`.venv/bin/python -m bench catalogue --help` lists the options).
 
 Each run builds a scratch database (`migrate`, `seed_demo`, `seed_scale --workshops N`), starts
 gunicorn with DEBUG off and measures, in the same run, a bare Wagtail page (a `StandardPage`

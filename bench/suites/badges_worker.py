@@ -3,9 +3,11 @@
 The project's own app (cms.celery, its settings and tasks) plus two tasks of the benchmark: the
 unit of a bulk award (one `award_badge` call, `badges_measures.award_one`) and a trivial task,
 the broker's and worker's own ceiling. Every task of the run, the award emails included, goes to
-the run's own queue (BENCH_BADGES_QUEUE); after each task the worker counts it and records its
-run time in Redis, which is how the benchmark sees the worker's progress (one Redis round trip
-per task). Importing this module makes the run's queue the default one.
+the run's own queue (BENCH_BADGES_QUEUE), the settings' routes to the awards and mail queues
+switched off (one worker consumes everything, as the integration suite's does); after each task
+the worker counts it and records its run time in Redis, which is how the benchmark sees the
+worker's progress (one Redis round trip per task). Importing this module makes the run's queue
+the only one.
 """
 
 import os
@@ -17,6 +19,7 @@ from cms.celery import app
 
 QUEUE = os.environ.get("BENCH_BADGES_QUEUE", "celery")
 app.conf.task_default_queue = QUEUE
+app.conf.task_routes = {}  # before the first task is sent: the router reads them then
 
 _started = {}
 _redis = None
