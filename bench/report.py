@@ -305,8 +305,8 @@ BADGES = """## Open Badges
 
 Written by `python -m bench badges` (`bench/suites/badges.py`), which `make bench` runs after the
 enrolment suite. Reproduce with `make bench` or `.venv/bin/python -m bench badges`: PostgreSQL
-only, on a scratch database `{db}` it creates and drops, with Redis as the broker and a real
-Celery worker process it starts and stops.
+only, with Redis as the broker and a real Celery worker process it starts and stops, on a
+scratch database it creates and drops, `{db}`.
 
 A bulk award of {awards:,} badges (one département's participations in the source material) through
 a real worker, against the bare `openbadges_bakery.bake()` call and `award_badge` without Celery;
