@@ -25,8 +25,7 @@ from django.test.utils import CaptureQueriesContext, setup_test_environment
 from openbadges_bakery import bake, unbake
 from PIL import Image, ImageDraw
 
-# `award_badge` looks these up in its own module, where the phases below wrap them.
-from badges import services as award_module  # award_badge, publish_version, bake_image, log, …
+from badges import services as award_module  # award_badge and the callees PHASES times
 from badges.models import Assertion, BadgeClass, BulkAward, Issuer
 from badges.services import assertion_document, read_baked
 from badges.services.bulk import start_bulk_award, validate_bulk_award_csv
@@ -35,6 +34,15 @@ from bench.harness.databases import redis_client
 from bench.harness.processes import CpuWindow, note
 from bench.suites.badges import ACCEPT, PROBE, SESSION_STATES
 from cotraining.models import User
+
+# Each phase of `award_badge` times one callee, wrapped where `award_badge` looks it up: in its
+# own module (phase: name there), or the file storage's `_save` (the baked image written).
+PHASES = {
+    "publish_version": "publish_version",
+    "bake_image": "bake_image",
+    "audit_log": "log",
+    "email_task": "_send_award_email",
+}
 
 
 def award_one(badge_class_id, user_id, source):
@@ -312,24 +320,14 @@ def inprocess(badge_class_id, start, count, instrumented, queue):
     with CaptureQueriesContext(connection) as capture:
         phases = Phases(capture.connection.queries_log)
         patches = [
-            mock.patch.object(
-                award_module,
-                "publish_version",
-                phases.wrap("publish_version", award_module.publish_version),
-            ),
-            mock.patch.object(
-                award_module, "bake_image", phases.wrap("bake_image", award_module.bake_image)
-            ),
-            mock.patch.object(award_module, "log", phases.wrap("audit_log", award_module.log)),
-            mock.patch.object(
-                award_module,
-                "_send_award_email",
-                phases.wrap("email_task", award_module._send_award_email),
-            ),
+            mock.patch.object(award_module, name, phases.wrap(phase, getattr(award_module, name)))
+            for phase, name in PHASES.items()
+        ]
+        patches.append(
             mock.patch.object(
                 FileSystemStorage, "_save", phases.wrap("file_write", FileSystemStorage._save)
-            ),
-        ]
+            )
+        )
         with contextlib.ExitStack() as stack:
             for patch in patches:
                 stack.enter_context(patch)

@@ -33,7 +33,7 @@ from bench.suites.enrolment import (
     TEACHERS,
 )
 from cotraining import documents  # convocation_pdf, attendance_sheet_pdf, certificate_pdf
-from cotraining import tasks as notification_tasks  # where the services find deliver_notification
+from cotraining import tasks as notification_tasks
 from cotraining.calendar import calendar_feed
 from cotraining.constants import (
     Attendance,
@@ -65,6 +65,9 @@ from cotraining.services import (
 )
 
 VISIO = "https://visio.education.fr/meeting/123456789"
+# "No delivery" replaces the notification task where the services look it up with a stub that
+# records the ids it is given (however it is enqueued).
+NOTIFICATION_TASK = (notification_tasks, "deliver_notification")
 SERVICES = ["enroll_seat", "enroll_waitlist", "cancel_promote", "attendance_completion"]
 
 
@@ -85,9 +88,9 @@ def delivery(enabled):
         yield None
         return
     published = []
-    with mock.patch.object(
-        notification_tasks, "deliver_notification", SimpleNamespace(delay=published.append)
-    ):
+    record = published.append
+    stub = SimpleNamespace(delay=record, enqueue=record, enqueue_on_commit=record)
+    with mock.patch.object(*NOTIFICATION_TASK, stub):
         yield published
 
 
