@@ -107,12 +107,15 @@ worker: venv ## A Celery worker on every queue (needs CELERY_BROKER_URL)
 beat: venv ## Celery beat (needs CELERY_BROKER_URL)
 	$(VENV)/bin/celery -A cms beat -l info
 
-bench: venv messages-compile ## Measure the catalogue under gunicorn, enrolment, Open Badges, PIX import, indicators (writes BENCHMARKS.md)
-	$(PY) bench/run.py $(BENCH_ARGS)
-	$(PY) bench/enrolment.py $(BENCH_ARGS) $(ENROLMENT_ARGS)
-	$(PY) bench/badges.py $(BENCH_ARGS) $(BADGES_ARGS)
-	$(PY) bench/pix_import.py $(PIX_IMPORT_ARGS)
-	$(PY) bench/indicators.py $(BENCH_ARGS) $(INDICATORS_ARGS)
+# `python -m bench [options] [SUITE [suite options]] …` (bench/__main__.py): BENCH_ARGS holds its
+# options and, to run some suites only, their names (BENCH_ARGS="enrolment --samples 5"). When it
+# names none, every suite runs and ENROLMENT_ARGS, BADGES_ARGS, PIX_IMPORT_ARGS, INDICATORS_ARGS
+# are the options of that suite alone (INDICATORS_ARGS="--scale 0.1").
+BENCH_SUITES := catalogue enrolment badges indicators pix_import
+BENCH_EACH = $(if $(filter $(BENCH_SUITES),$(BENCH_ARGS)),,$(if $(ENROLMENT_ARGS)$(BADGES_ARGS)$(PIX_IMPORT_ARGS)$(INDICATORS_ARGS),catalogue enrolment $(ENROLMENT_ARGS) badges $(BADGES_ARGS) indicators $(INDICATORS_ARGS) pix_import $(PIX_IMPORT_ARGS)))
+
+bench: venv messages-compile ## Measure the catalogue under gunicorn, enrolment, Open Badges, indicators, PIX import (bench/results/*.json, BENCHMARKS.md)
+	$(PY) -m bench $(BENCH_ARGS) $(BENCH_EACH)
 
 lock: ## Re-resolve the pinned versions in a scratch environment
 	rm -rf .lockenv && python3.13 -m venv .lockenv && .lockenv/bin/pip install --quiet ".[dev]"

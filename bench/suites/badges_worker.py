@@ -1,11 +1,13 @@
-"""The Celery app of `bench/badges.py`'s worker: `celery -A bench.badges_worker worker`.
+"""The Celery app of the badges suite's worker: `celery -A bench.suites.badges_worker worker`.
 
 The project's own app (cms.celery, its settings and tasks) plus two tasks of the benchmark: the
-unit of a bulk award (one `badges.services.award_badge` call, as the bulk-award job will make)
-and a trivial task, the broker's and worker's own ceiling. Every task of the run, the award
-emails included, goes to the run's own queue (BENCH_BADGES_QUEUE); after each task the worker
-counts it and records its run time in Redis, which is how the benchmark sees the worker's
-progress (one Redis round trip per task).
+unit of a bulk award (one `award_badge` call, `badges_measures.award_one`) and a trivial task,
+the broker's and worker's own ceiling. Every task of the run, the award emails included, goes to
+the run's own queue (BENCH_BADGES_QUEUE), the settings' routes to the awards and mail queues
+switched off (one worker consumes everything, as the integration suite's does); after each task
+the worker counts it and records its run time in Redis, which is how the benchmark sees the
+worker's progress (one Redis round trip per task). Importing this module makes the run's queue
+the only one.
 """
 
 import os
@@ -17,6 +19,7 @@ from cms.celery import app
 
 QUEUE = os.environ.get("BENCH_BADGES_QUEUE", "celery")
 app.conf.task_default_queue = QUEUE
+app.conf.task_routes = {}  # before the first task is sent: the router reads them then
 
 _started = {}
 _redis = None
@@ -52,13 +55,9 @@ def _postrun(task_id=None, task=None, state=None, **kwargs):
 
 @app.task(name="bench.award_badge", ignore_result=True)
 def award_badge(badge_class_id, user_id, source):
-    from badges.models import BadgeClass
-    from badges.services.awards import award_badge
-    from cotraining.models import User
+    from bench.suites.badges_measures import award_one  # the app's models: once Django is set up
 
-    badge_class = BadgeClass.objects.select_related("issuer").get(pk=badge_class_id)
-    user = User.objects.get(pk=user_id)
-    award_badge(badge_class=badge_class, email=user.email, recipient=user, source=source)
+    award_one(badge_class_id, user_id, source)
 
 
 @app.task(name="bench.noop", ignore_result=True)

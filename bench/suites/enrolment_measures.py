@@ -1,139 +1,74 @@
-"""`make bench`, second part: enrolment under contention, service times, documents, pages.
+"""Inside Django (`processes.django_child`): the enrolment suite's scene and measures.
 
-On a scratch database (a SQLite file in a temporary directory; PostgreSQL with --postgres) it
-runs migrate, seed_demo and `seed_scale --workshops 1000` as bench/run.py does, then measures in
-child processes with the development settings, DEBUG off, Celery eager (no broker) and the
-locmem email backend, so that an enrolment call includes sending its email, convocation PDF and
-calendar invitation unless a figure says "no delivery" (the task is then only recorded, as a
-broker would receive it):
-
-1. contention: 100 teachers released together by a barrier, each thread on its own database
-   connection, enrol into one 20-seat session; wall time, latency from the common start, and the
-   outcome (20 confirmed, 80 waitlisted in order 1..80, one email owed per enrolment);
-2. single calls, one at a time (median): enrol (seat), enrol (waiting list), cancel with
-   promotion, record attendance that completes a workshop;
-3. documents, each kind in a fresh process: convocation, attendance sheet for 30 people and
-   certificate (WeasyPrint), and a 50-enrolment iCalendar feed: time and peak resident memory;
-4. pages through Django's test client: "Mon parcours" for a teacher with 50 enrolments and 10
-   completions, "Mes séances" for a coordinator with 500 sessions in scope, the feed's URL.
-
-The figures go to BENCHMARKS.md under `## Enrolment`, from the marker line bench/run.py keeps
-(ENROLMENT_MARKER) to the next marker or the end of the file; the rest is left alone.
-
-Plain Python (standard library) run by the project's virtualenv:
-    .venv/bin/python bench/enrolment.py [--postgres | --both] [--samples N] [--race-rounds N]
-`make bench BENCH_ARGS=…` passes its options to both scripts: those of bench/run.py that mean
-nothing here are ignored; options of this script alone go in `ENROLMENT_ARGS=…`.
+The application's code this suite needs is imported here, and only here (the block below):
+when a service, a model or the PDF module moves, this is the one place to follow it.
 """
 
-import argparse
 import contextlib
 import io
-import json
-import os
-import resource
-import shutil
 import statistics
-import subprocess
-import sys
-import tempfile
 import threading
 import time
-import warnings
 from collections import Counter
-from datetime import datetime, timedelta
+from datetime import timedelta
 from functools import partial
-from importlib import metadata
-from pathlib import Path
 from types import SimpleNamespace
 from unittest import mock
 
-# bench/run.py, beside this file: its scratch backends, `manage`, the machine facts, the marker.
-from run import (
-    ENROLMENT_MARKER,
-    OUTPUT,
-    POSTGRES_SERVER,
-    ROOT,
-    PostgresBackend,
-    SQLiteBackend,
-    machine,
-    manage,
-    replace_section,
-    say,
+from django.core import mail
+from django.db import connection
+from django.db.models import Count
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from bench.harness.processes import memory_kib, note, reset_peak
+from bench.suites.enrolment import (
+    ATTENDANCE_SHEET_PEOPLE,
+    COORDINATOR_SESSIONS,
+    JOURNEY,
+    SEATS,
+    SPARE_CONNECTIONS,
+    TEACHERS,
+)
+from cotraining import pdfs as documents  # convocation_pdf, attendance_sheet_pdf, certificate_pdf
+from cotraining.calendar import calendar_feed
+from cotraining.constants import (
+    Attendance,
+    EnrollmentStatus,
+    Modality,
+    NotificationKind,
+    NotificationStatus,
+    Role,
+    SessionStatus,
+)
+from cotraining.models import (
+    Academie,
+    CalendarFeed,
+    Completion,
+    Enrollment,
+    Establishment,
+    Notification,
+    Session,
+    User,
+    WorkshopPage,
+)
+from cotraining.permissions import managed_sessions
+from cotraining.services import (
+    cancel_enrollment,
+    enroll,
+    evaluate_completion,
+    grant_role,
+    notifications,
+    record_attendance,
 )
 
-PYTHON = sys.executable
-POSTGRES_DB = "entrepairs_bench_enrol"
-SETTINGS_LABEL = (
-    "`cms.settings.dev` with `DJANGO_DEBUG=false`, no `CELERY_BROKER_URL` (tasks run eagerly, "
-    "in the calling thread, after the commit) and "
-    "`EMAIL_BACKEND=django.core.mail.backends.locmem.EmailBackend`"
-)
-SCALE_WORKSHOPS = 1000  # background volume; the figures below do not depend on it much
-TEACHERS = 100
-SEATS = 20
-ATTENDANCE_SHEET_PEOPLE = 30
-JOURNEY = {"past_present": 10, "past_absent": 10, "confirmed": 24, "waitlisted": 4, "pending": 2}
-COORDINATOR_SESSIONS = 500
-SPARE_CONNECTIONS = 5  # PostgreSQL connections left to everything else on the server
-DOCUMENTS = ["convocation", "attendance_sheet", "certificate"]
 VISIO = "https://visio.education.fr/meeting/123456789"
-
-
-# --- Scratch databases ----------------------------------------------------------------------
-
-
-class Postgres(PostgresBackend):
-    """bench/run.py's PostgreSQL scratch database under a name of its own (both may run)."""
-
-    def __init__(self, workdir):
-        super().__init__(workdir)
-        self.url = f"{POSTGRES_SERVER}/{POSTGRES_DB}"
-
-    def create(self):
-        self.drop()
-        self._admin(f'CREATE DATABASE "{POSTGRES_DB}"')
-
-    def drop(self):
-        self._admin(f'DROP DATABASE IF EXISTS "{POSTGRES_DB}" WITH (FORCE)')
-
-
-def bench_env(backend):
-    env = backend.manage_env()  # development settings on both databases
-    env["EMAIL_BACKEND"] = "django.core.mail.backends.locmem.EmailBackend"
-    return env
-
-
-def child(env, *args):
-    """Run this file in a fresh interpreter; its progress goes to stderr, its JSON to stdout."""
-    result = subprocess.run(  # noqa: S603
-        [PYTHON, __file__, *args],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        text=True,
-        check=False,
-    )
-    if result.returncode:
-        raise SystemExit(f"bench/enrolment.py {args[0]} failed ({result.returncode})")
-    return json.loads(result.stdout.strip().splitlines()[-1])
-
-
-# --- Helpers that run inside Django ---------------------------------------------------------
-
-
-def setup_django():
-    sys.path.insert(0, str(ROOT))  # run as a script, only bench/ is on the path
-    # WhiteNoise warns once that STATIC_ROOT is missing: the test client serves no static file.
-    warnings.filterwarnings("ignore", message="No directory at")
-    import django
-
-    django.setup()
-
-
-def note(message):
-    sys.stderr.write(f"  {message}\n")
-    sys.stderr.flush()
+# "No delivery" replaces the notification task where the services look it up with a stub that
+# records the ids it is given (however it is enqueued).
+NOTIFICATION_TASK = (notifications, "deliver_notification_task")
+SERVICES = ["enroll_seat", "enroll_waitlist", "cancel_promote", "attendance_completion"]
 
 
 def ms(seconds):
@@ -145,40 +80,22 @@ def percentiles(values):
     return {"p50": cuts[49], "p95": cuts[94], "max": max(values)}
 
 
-def vm_kib(field):
-    """VmRSS (now) or VmHWM (peak) of this process in KiB, from /proc (Linux)."""
-    with contextlib.suppress(OSError):
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith(f"{field}:"):
-                return int(line.split()[1])
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # peak, in KiB on Linux
-
-
-def reset_peak():
-    """Make VmHWM start again from the current RSS (Linux ≥ 4.0), so a peak is this step's."""
-    with contextlib.suppress(OSError), open("/proc/self/clear_refs", "w") as refs:
-        refs.write("5")
-        return True
-    return False
-
-
 @contextlib.contextmanager
 def delivery(enabled):
     """With delivery, Celery's eager mode sends each email in the calling thread after the
-    commit. Without, `deliver_notification.delay` only records the id, as a broker would."""
+    commit. Without, `deliver_notification_task.enqueue_on_commit` only records the id, as a
+    broker would."""
     if enabled:
         yield None
         return
-    from cotraining import tasks
-
     published = []
-    with mock.patch.object(tasks, "deliver_notification", SimpleNamespace(delay=published.append)):
+    record = published.append
+    stub = SimpleNamespace(delay=record, enqueue=record, enqueue_on_commit=record)
+    with mock.patch.object(*NOTIFICATION_TASK, stub):
         yield published
 
 
 def outbox():
-    from django.core import mail
-
     if not hasattr(mail, "outbox"):
         mail.outbox = []
     return mail.outbox
@@ -197,9 +114,6 @@ def drain_outbox():
 
 def captured(call):
     """Run `call` once and return (result, number of SQL queries, their total ms)."""
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
     with CaptureQueriesContext(connection) as queries:
         result = call()
     return result, len(queries), sum(float(q["time"]) for q in queries.captured_queries) * 1000
@@ -209,12 +123,6 @@ class Scene:
     """The people, sessions and enrolments the measures need, on top of seed_demo + seed_scale."""
 
     def __init__(self):
-        from django.utils import timezone
-
-        from cotraining.constants import Role
-        from cotraining.models import Academie, Establishment, User, WorkshopPage
-        from cotraining.services import grant_role
-
         self.now = timezone.now()
         self.poitiers = Academie.objects.get(code="13")
         self.teachers = list(
@@ -244,9 +152,6 @@ class Scene:
     def _coordinator_scope(self):
         """Exactly COORDINATOR_SESSIONS sessions in the coordinator's académie: seed_scale's
         workshops (their sessions, past and upcoming, and enrolments) moved there, last first."""
-        from django.db.models import Count
-
-        from cotraining.models import Session, WorkshopPage
 
         counts = (
             Session.objects.filter(workshop__slug__startswith="charge-")
@@ -264,9 +169,6 @@ class Scene:
         WorkshopPage.objects.filter(pk__in=chosen).update(academie=self.other_academie)
 
     def session(self, *, capacity, start=None, hours=3):
-        from cotraining.constants import Modality
-        from cotraining.models import Session
-
         start = start or self.now + timedelta(days=30)
         session = Session.objects.create(
             workshop=next(self.free_workshops),
@@ -284,9 +186,6 @@ class Scene:
     def past_session(self, people, *, attendance=lambda n: ""):
         """A session that ended an hour ago with `people` confirmed on it (bulk rows); the
         attendance of the n-th person is `attendance(n)` ("" while nothing is recorded)."""
-        from cotraining.constants import Attendance, EnrollmentStatus
-        from cotraining.models import Enrollment
-
         session = self.session(capacity=len(people), start=self.now - timedelta(hours=3), hours=2)
         rows = []
         for n, user in enumerate(people):
@@ -308,10 +207,6 @@ class Scene:
     def journey_teacher(self):
         """A teacher with 50 enrolments across 50 workshops of seed_scale: 20 past (10 attended,
         completed through the service), 24 confirmed, 4 waitlisted and 2 awaiting approval."""
-        from cotraining.constants import Attendance, EnrollmentStatus, Role, SessionStatus
-        from cotraining.models import CalendarFeed, Enrollment, Session, User
-        from cotraining.services import evaluate_completion, grant_role
-
         user = User.objects.create_user(
             "parcours-bench@bench.entrepairs.test",
             first_name="Camille",
@@ -380,14 +275,12 @@ class Scene:
         return user
 
 
-# --- 1. Contention --------------------------------------------------------------------------
+# --- 1. Contention --------------------------------------------------------------------------------
 
 
 def connection_budget(wanted):
     """How many connections the race may hold at once: all of them on SQLite; on PostgreSQL
     what max_connections leaves (100 by default, other clients included), less a few spare."""
-    from django.db import connection
-
     if connection.vendor != "postgresql":
         return wanted, None
     with connection.cursor() as cursor:
@@ -412,8 +305,6 @@ def race(calls, connections):
     connections of running workers would be; the others wait for a free one once released, as
     requests wait for a worker. Latency runs from the common release to each call's return.
     """
-    from django.db import connection
-
     count = len(calls)
     slots = threading.BoundedSemaphore(connections)
     started = {}
@@ -461,9 +352,6 @@ def race(calls, connections):
 def race_outcome(session, results, errors, published):
     """Whether the race ended as it must: exactly the seats confirmed, the rest waiting in
     order 1..n, one email owed (and, with delivery, sent) per enrolment."""
-    from cotraining.constants import EnrollmentStatus, NotificationKind, NotificationStatus
-    from cotraining.models import Enrollment, Notification
-
     statuses = Counter(Enrollment.objects.filter(session=session).values_list("status", flat=True))
     queue = Enrollment.objects.filter(session=session).with_waitlist_position().waiting_queue()
     positions = [row.waitlist_position for row in queue]
@@ -495,10 +383,6 @@ def race_outcome(session, results, errors, published):
 
 
 def measure_contention(scene, rounds):
-    from django.db import connection
-
-    from cotraining.services import enroll
-
     report = {}
     for deliver in (False, True):
         runs = []
@@ -542,7 +426,7 @@ def measure_contention(scene, rounds):
     return report
 
 
-# --- 2. Single calls ------------------------------------------------------------------------
+# --- 2. Single calls ---
 
 
 def timed_calls(calls):
@@ -566,10 +450,6 @@ def timed_calls(calls):
 
 def service_calls(scene, operation, samples):
     """`samples` + 1 independent calls of one operation, each on its own fixture."""
-    from cotraining.constants import Attendance, EnrollmentStatus
-    from cotraining.models import Enrollment
-    from cotraining.services import cancel_enrollment, enroll, record_attendance
-
     people = scene.teachers[: samples + 1]
     if operation == "enroll_seat":
         session = scene.session(capacity=len(people))
@@ -611,21 +491,13 @@ def service_calls(scene, operation, samples):
     raise ValueError(operation)
 
 
-SERVICES = [
-    ("enroll_seat", "`enroll`, a seat is free"),
-    ("enroll_waitlist", "`enroll`, session full: waiting list"),
-    ("cancel_promote", "`cancel_enrollment`, first in line promoted"),
-    ("attendance_completion", "`record_attendance` (present), workshop completed"),
-]
-
-
 def measure_services(scene, samples):
     report = {}
     # A first call pays for imports and WeasyPrint's fonts; it is not what the figures show.
     with delivery(True):
         service_calls(scene, "enroll_seat", 1)[0]()
     drain_outbox()
-    for operation, _label in SERVICES:
+    for operation in SERVICES:
         report[operation] = {}
         for deliver in (False, True):
             calls = service_calls(scene, operation, samples)
@@ -638,12 +510,10 @@ def measure_services(scene, samples):
     return report
 
 
-# --- 3 and 4. Feed and pages ----------------------------------------------------------------
+# --- 3 and 4. Feed and pages ---
 
 
 def measure_feed(user, samples):
-    from cotraining.calendar import calendar_feed
-
     def feed():
         return calendar_feed(user)
 
@@ -662,8 +532,6 @@ def measure_feed(user, samples):
 
 
 def measure_page(user, url, samples):
-    from django.test import Client
-
     client = Client(HTTP_HOST="localhost")
     if user is not None:
         client.force_login(user)
@@ -684,15 +552,8 @@ def measure_page(user, url, samples):
     }
 
 
-def child_measure(samples, rounds):
-    """`enrolment.py _measure`: everything but the documents, in one process."""
-    setup_django()
-    from django.db import connection
-    from django.urls import reverse
-
-    from cotraining.constants import Attendance, EnrollmentStatus
-    from cotraining.models import Enrollment, Session
-    from cotraining.permissions import managed_sessions
+def measure(samples, rounds):
+    """Everything but the documents, in one process."""
 
     started = time.perf_counter()
     outbox()
@@ -756,13 +617,9 @@ def page_count(pdf):
     return len(PdfReader(io.BytesIO(pdf)).pages)
 
 
-def child_document(kind, pk, samples):
-    """`enrolment.py _document KIND PK`: one kind of PDF in a fresh process, so that its first
+def document(kind, pk, samples):
+    """One kind of PDF, in a process of its own (`processes.django_child`) so that its first
     rendering (WeasyPrint's import, fonts) and its memory are its own."""
-    setup_django()
-    from cotraining import pdfs as documents
-    from cotraining.models import Completion, Enrollment, Session
-
     if kind == "convocation":
         target = Enrollment.objects.select_related(
             "session__workshop__academie", "session__establishment", "user__establishment"
@@ -775,12 +632,12 @@ def child_document(kind, pk, samples):
         target = Completion.objects.select_related("workshop__academie", "user").get(pk=pk)
         render = partial(documents.certificate_pdf, target)
 
-    baseline = vm_kib("VmRSS")
+    baseline = memory_kib("self", "VmRSS")
     exact = reset_peak()
     started = time.perf_counter()
     pdf = render()
     first = ms(time.perf_counter() - started)
-    first_peak = vm_kib("VmHWM") - baseline
+    first_peak = memory_kib("self", "VmHWM") - baseline
     _pdf, queries, _sql_ms = captured(render)
     durations = []
     for _n in range(samples):
@@ -794,286 +651,7 @@ def child_document(kind, pk, samples):
         "kib": len(pdf) / 1024,
         "pages": page_count(pdf),
         "first_peak_kib": first_peak if exact else None,
-        "peak_kib": vm_kib("VmHWM") - baseline,
-        "retained_kib": vm_kib("VmRSS") - baseline,
+        "peak_kib": memory_kib("self", "VmHWM") - baseline,
+        "retained_kib": memory_kib("self", "VmRSS") - baseline,
         "exact_peak": exact,
     }
-
-
-# --- One backend, end to end ----------------------------------------------------------------
-
-
-def bench_backend(backend, options):
-    say(f"== Enrolment, {backend.label} ==")
-    log = backend.workdir / f"enrolment-{backend.name}.log"
-    backend.create()
-    try:
-        env = bench_env(backend)
-        timings = {
-            "migrate": manage(["migrate", "--noinput"], env, log),
-            "seed_demo": manage(["seed_demo"], env, log),
-            "seed_scale": manage(["seed_scale", "--workshops", str(options.workshops)], env, log),
-        }
-        say("setup: " + ", ".join(f"{name} {seconds:.0f} s" for name, seconds in timings.items()))
-        started = time.perf_counter()
-        measured = child(env, "_measure", str(options.samples), str(options.race_rounds))
-        documents = {}
-        for kind in DOCUMENTS:
-            documents[kind] = child(
-                env, "_document", kind, str(measured["document_ids"][kind]), str(options.samples)
-            )
-            say(f"{kind}: {documents[kind]['median']:.0f} ms")
-        timings["measures"] = time.perf_counter() - started
-        return {
-            "backend": backend,
-            "version": backend.version(),
-            "timings": timings,
-            "documents": documents,
-            **measured,
-        }
-    finally:
-        if not options.keep:
-            backend.drop()
-
-
-# --- Report ---------------------------------------------------------------------------------
-
-
-def versions():
-    names = ["Django", "wagtail", "celery", "weasyprint", "pydyf", "fonttools", "icalendar"]
-    found = []
-    for name in names:
-        with contextlib.suppress(metadata.PackageNotFoundError):
-            found.append(f"{name} {metadata.version(name)}")
-    return ", ".join(found)
-
-
-def mib(kib):
-    return "–" if kib is None else f"{kib / 1024:.0f}"
-
-
-def contention_rows(contention):
-    rows = []
-    for key, label in (("no_delivery", "no (task recorded)"), ("delivery", "yes (eager)")):
-        race_ = contention[key]
-        verdicts = Counter(race_["verdicts"])
-        outcome = ", ".join(
-            verdict + (f" ×{n}" if n > 1 else "") for verdict, n in verdicts.most_common()
-        )
-        walls = ", ".join(f"{wall:.2f}" for wall in race_["walls"])
-        emails = f"{race_['emails']} emails, {race_['pdfs']} PDFs" if key == "delivery" else "–"
-        rows.append(
-            f"| {label} | {race_['connections']} (peak {race_['peak']}) | "
-            f"{race_['wall']:.2f} ({walls}) | {race_['p50']:.0f} | {race_['p95']:.0f} | "
-            f"{race_['max']:.0f} | {outcome} | {emails} |"
-        )
-    return rows
-
-
-def backend_section(report, options):
-    backend = report["backend"]
-    dataset = report["dataset"]
-    contention = report["contention"]
-    race_ = contention["no_delivery"]
-    connections = (
-        f"on PostgreSQL at most {race_['connections']} connections at once "
-        f"(`max_connections` {race_['max_connections']}, other clients and "
-        f"{SPARE_CONNECTIONS} spare deducted)"
-        if race_["max_connections"]
-        else "one connection each"
-    )
-    timings = report["timings"]
-    journey = dataset["journey"]
-    lines = [
-        f"### {report['date']} — {backend.label}",
-        "",
-        f"- Machine: {report['machine']}; load average {report['load']} when the run started.",
-        f"- Database: {report['version']} (scratch database"
-        + (", kept)." if options.keep else ", dropped afterwards)."),
-        f"- Software: {versions()}.",
-        f"- Settings: {SETTINGS_LABEL}.",
-        f"- Dataset: `migrate`, `seed_demo`, `seed_scale --workshops {options.workshops}` "
-        f"({timings['seed_scale']:.0f} s), then what each measure needs: "
-        f"{dataset['sessions']:,} sessions and {dataset['enrollments']:,} enrolments at the end. "
-        f"Measures took {timings['measures']:.0f} s.",
-        "",
-        f"**Contention** — {TEACHERS} teachers (threads of one process, {connections}) released "
-        f"by a barrier into one {SEATS}-seat session; {options.race_rounds} rounds per row, a new "
-        "session each. Latency from the common release to each call's return, all rounds "
-        "pooled; wall time is the median round (each round's in brackets). The threads share "
-        "one interpreter, whose GIL serialises their Python work: separate worker processes "
-        "would wait less.",
-        "",
-        "| notification delivery | connections | wall s | p50 ms | p95 ms | max ms "
-        "| confirmed / waitlisted | sent |",
-        "|---|---:|---:|---:|---:|---:|---|---|",
-        *contention_rows(contention),
-        "",
-        f"**Single calls** — one at a time, median of {options.samples} (and the slowest); SQL "
-        "queries of one call, delivery included when it is on.",
-        "",
-        "| service call | no delivery ms (max) | SQL | with delivery ms (max) | SQL "
-        "| emails / PDFs per call |",
-        "|---|---:|---:|---:|---:|---|",
-    ]
-    for key, label in SERVICES:
-        off = report["services"][key]["no_delivery"]
-        on = report["services"][key]["delivery"]
-        lines.append(
-            f"| {label} | {off['median']:.1f} ({off['max']:.0f}) | {off['queries']} | "
-            f"{on['median']:.1f} ({on['max']:.0f}) | {on['queries']} | "
-            f"{on['emails_per_call']:g} / {on['pdfs_per_call']:g} |"
-        )
-    documents = report["documents"]
-    feed = report["feed"]
-    lines += [
-        "",
-        f"**Documents** — each PDF kind in a fresh process: its first rendering (WeasyPrint's "
-        f"import, fonts), then the median of {options.samples}; peak resident memory (VmHWM) "
-        "above the process's RSS before the first rendering, after the first and after all.",
-        "",
-        "| document | first ms | median ms | SQL | KiB | pages | peak RSS growth MiB, first "
-        "/ all | RSS kept MiB |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|",
-    ]
-    labels = {
-        "convocation": "convocation (one session, hybrid)",
-        "attendance_sheet": f"attendance sheet, {ATTENDANCE_SHEET_PEOPLE} participants",
-        "certificate": "certificate (attestation de présence)",
-    }
-    for kind in DOCUMENTS:
-        doc = documents[kind]
-        lines.append(
-            f"| {labels[kind]} | {doc['first']:.0f} | {doc['median']:.0f} | {doc['queries']} | "
-            f"{doc['kib']:.0f} | {doc['pages'] or '–'} | {mib(doc['first_peak_kib'])} / "
-            f"{mib(doc['peak_kib'])} | {mib(doc['retained_kib'])} |"
-        )
-    lines += [
-        f"| iCalendar feed (`calendar_feed`), {journey['enrollments']} enrolments, "
-        f"{feed['events']} events | – | {feed['median']:.1f} | {feed['queries']} | "
-        f"{feed['kib']:.0f} | – | – | – |",
-        "",
-        f"**Pages** — Django's test client, median of {options.samples} after a warm-up "
-        "request; SQL queries of one request with their total time. The teacher's enrolments "
-        f"are on seed_scale sessions: {JOURNEY['past_present']} attended (each a completion), "
-        f"{JOURNEY['past_absent']} missed, {JOURNEY['confirmed']} upcoming confirmed, "
-        f"{JOURNEY['waitlisted']} waitlisted, {JOURNEY['pending']} awaiting approval. The "
-        "coordinator's sessions are seed_scale's (past and upcoming, with their enrolments), "
-        "their workshops moved to an académie of their own.",
-        "",
-        "| page | URL | median ms | SQL queries (ms) | HTML KiB |",
-        "|---|---|---:|---:|---:|",
-    ]
-    pages = report["pages"]
-    for key, label, url in (
-        (
-            "journey",
-            f"Mon parcours: {journey['enrollments']} enrolments, {journey['completions']} "
-            "completions",
-            "/mon-parcours/",
-        ),
-        (
-            "sessions",
-            f"Mes séances: coordinator, {dataset['coordinator_scope']} sessions in scope",
-            "/mes-seances/",
-        ),
-        ("feed", "private calendar feed, same teacher (no login)", "/agenda/TOKEN.ics"),
-    ):
-        page = pages[key]
-        lines.append(
-            f"| {label} | `{url}` | {page['median']:.1f} | {page['queries']} "
-            f"({page['sql_ms']:.0f}) | {page['kib']:.0f} |"
-        )
-    return "\n".join(lines) + "\n"
-
-
-HEADING = """{marker}
-## Enrolment
-
-Written by `bench/enrolment.py`, which `make bench` runs after `bench/run.py`; each run replaces
-this section (from the marker line above to the next marker line or the end of the file, which
-`bench/run.py` keeps when it rewrites the catalogue's figures). Reproduce with `make bench` or
-`.venv/bin/python bench/enrolment.py [--postgres | --both]`; the PostgreSQL run uses a scratch
-database `{db}` it creates and drops.
-
-Measured in-process with the development settings, DEBUG off. Celery has no broker, so a
-notification task runs eagerly in the calling thread once the transaction commits: with
-*delivery*, an enrolment call includes rendering its email, convocation PDF and calendar
-invitation into the locmem email backend (the cost a Celery worker pays per email, moved into the
-request); *no delivery* replaces the task with a stub that records its id, which is what a
-request costs with a real broker (minus the publish round trip). Figures compare operations with
-each other on one machine; timings live here, never in the test suite.
-
-"""
-
-
-def write(reports, options):
-    """Replace this script's section of BENCHMARKS.md (its marker to the next marker or the end);
-    keep everything else."""
-    current = OUTPUT.read_text(encoding="utf-8") if OUTPUT.exists() else ""
-    section = HEADING.format(marker=ENROLMENT_MARKER, db=POSTGRES_DB) + "\n".join(
-        backend_section(report, options) for report in reports
-    )
-    OUTPUT.write_text(replace_section(current, ENROLMENT_MARKER, section), encoding="utf-8")
-
-
-def main():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], allow_abbrev=False)
-    where = parser.add_mutually_exclusive_group()
-    where.add_argument("--postgres", action="store_true", help="PostgreSQL instead of SQLite.")
-    where.add_argument("--both", action="store_true", help="SQLite, then PostgreSQL.")
-    parser.add_argument(
-        "--samples", type=int, default=10, help="Calls, renderings or requests per median."
-    )
-    parser.add_argument("--race-rounds", type=int, default=2, help="Races per delivery mode.")
-    parser.add_argument(
-        "--scale-workshops",
-        dest="workshops",
-        type=int,
-        default=SCALE_WORKSHOPS,
-        help=f"seed_scale --workshops (default {SCALE_WORKSHOPS}).",
-    )
-    parser.add_argument("--keep", action="store_true", help="Keep the scratch databases.")
-    parser.add_argument("--no-write", action="store_true", help="Leave BENCHMARKS.md alone.")
-    options, ignored = parser.parse_known_args()
-    if ignored:
-        say(f"(bench/run.py options, ignored here: {' '.join(ignored)})")
-    if options.samples < 3 or options.samples > TEACHERS // 2 - 1:
-        parser.error(f"--samples must be between 3 and {TEACHERS // 2 - 1}")
-
-    workdir = Path(tempfile.mkdtemp(prefix="entrepairs-bench-enrol-"))
-    kinds = [SQLiteBackend, Postgres] if options.both else []
-    kinds = kinds or [Postgres if options.postgres else SQLiteBackend]
-    reports = []
-    try:
-        for kind in kinds:
-            load_average = " / ".join(f"{value:.2f}" for value in os.getloadavg())
-            report = bench_backend(kind(workdir), options)
-            report.update(
-                date=datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z"),
-                machine=machine(),
-                load=load_average,
-            )
-            reports.append(report)
-            say("\n" + backend_section(report, options))
-            if not options.no_write:  # after each backend: a later failure keeps this one
-                write(reports, options)
-    finally:
-        if not options.keep:
-            shutil.rmtree(workdir, ignore_errors=True)
-        else:
-            say(f"Scratch files kept in {workdir}")
-    if not options.no_write:
-        say(f"Written to the Enrolment section of {OUTPUT.relative_to(ROOT)}.")
-
-
-if __name__ == "__main__":
-    command = sys.argv[1:2]
-    if command == ["_measure"]:
-        samples, rounds = (int(value) for value in sys.argv[2:4])
-        sys.stdout.write(json.dumps(child_measure(samples, rounds)) + "\n")
-    elif command == ["_document"]:
-        kind, pk, samples = sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
-        sys.stdout.write(json.dumps(child_document(kind, pk, samples)) + "\n")
-    else:
-        main()

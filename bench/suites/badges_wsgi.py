@@ -1,6 +1,8 @@
-"""What `bench/badges.py` serves with gunicorn (`gunicorn bench.badges_wsgi`): the project's
-WSGI application, whose URLs gain one path before the project's own, `/bench/json/`, a minimal
-Django JSON view behind the same middleware: the reference for the hosted assertion JSON."""
+"""What the badges suite serves with gunicorn (`gunicorn bench.suites.badges_wsgi`): the
+project's WSGI application, whose URLs gain one path before the project's own, `/bench/json/`
+(`badges.PROBE`), a minimal Django JSON view behind the same middleware: the reference for the
+hosted assertion JSON. Importing this module replaces the URLconf: only the suite's processes
+import it."""
 
 from django.conf import settings
 from django.http import JsonResponse
