@@ -794,7 +794,3 @@ class PixImport(models.Model):
     @property
     def percent(self):
         return round(100 * self.processed / self.lines) if self.lines else 0
-
-
-# The indicator dashboards' models (snapshots, API tokens) belong to the badges app.
-from .indicators.models import IndicatorApiToken, IndicatorSnapshot  # noqa: E402, F401

@@ -28,10 +28,10 @@ from django.utils import timezone
 from django.utils.formats import date_format, number_format
 from django.utils.translation import gettext_lazy as _
 
+from badges.constants import CRCN_CODES, PIX_TOP_LEVEL, PixPlusEduLevel, PixPlusEduScope
 from cotraining.constants import Modality, TrainingPlan
 from cotraining.models import Competence
 
-from ..constants import CRCN_CODES, PIX_TOP_LEVEL, PixPlusEduLevel, PixPlusEduScope
 from .queries import HOUR_BRACKETS
 
 SECRECY_THRESHOLD = 5

@@ -1,4 +1,6 @@
-"""Celery tasks of the indicator dashboards (registered through CELERY_IMPORTS)."""
+"""Celery tasks of the indicator dashboards (found by autodiscovery). Their names keep the
+`badges.indicators.tasks.` prefix of the days the app lived in badges: beat schedules, routes and
+queued messages use them."""
 
 from celery import shared_task
 
