@@ -7,8 +7,8 @@ from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
-from badges.indicators.api import api as indicators_api
 from cotraining.admin_views import site_history_urlpatterns
+from indicators.api import api as indicators_api
 
 from . import views
 from .auth import to_allauth
@@ -40,7 +40,7 @@ urlpatterns = [
     path("signaler/<int:page_id>/", views.report_content, name="report_content"),
     path("", include("cotraining.urls")),
     path("", include("badges.urls")),
-    path("", include("badges.indicators.urls")),
+    path("", include("indicators.urls")),
     path("api/indicateurs/", indicators_api.urls),
 ]
 

@@ -42,6 +42,3 @@ __all__ = [
     "private_storage",
     "site_url",
 ]
-
-# The indicator dashboards' models (snapshots, API tokens) belong to the badges app.
-from ..indicators.models import IndicatorApiToken, IndicatorSnapshot  # noqa: E402, F401

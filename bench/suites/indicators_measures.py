@@ -12,13 +12,13 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from badges.constants import CRCN_CODES, level_field
-from badges.indicators.filters import IndicatorFilterSet
-from badges.indicators.models import IndicatorSnapshot
-from badges.indicators.report import build_report
-from badges.indicators.scope import Scope
-from badges.indicators.snapshots import refresh_snapshots
 from cotraining.constants import Role
 from cotraining.models import Academie, Enrollment, RoleAssignment, User
+from indicators.filters import IndicatorFilterSet
+from indicators.models import IndicatorSnapshot
+from indicators.report import build_report
+from indicators.scope import Scope
+from indicators.snapshots import refresh_snapshots
 
 PAGE = "page `/indicateurs/`, from its snapshot"
 LIVE = "page `/indicateurs/`, computed live (no snapshot)"

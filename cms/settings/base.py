@@ -28,6 +28,7 @@ CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 INSTALLED_APPS = [
     # Our apps first so that their templates override the libraries' ones.
     "cms",
+    "indicators",
     "badges",
     "cotraining",
     "dsfr",
@@ -413,9 +414,9 @@ BULK_AWARD_STALLED_MINUTES = env.int("BULK_AWARD_STALLED_MINUTES", default=15)
 # /health/ says "degraded" when a bulk award has not moved, or a queue holds a task published,
 # longer ago than this (twice the requeue delay: a requeue that did not help).
 HEALTH_BACKLOG_MINUTES = env.int("HEALTH_BACKLOG_MINUTES", default=30)
-# The indicator dashboards' snapshots (badges/indicators/models.py): the defaults warmed and the
-# stale ones read lately refreshed, every ten minutes.
-CELERY_IMPORTS = ("badges.indicators.tasks",)
+# The indicator dashboards' snapshots (indicators/models.py): the defaults warmed and the
+# stale ones read lately refreshed, every ten minutes. The task names keep the prefix of the
+# days the app lived in badges (beat and queued messages use them).
 CELERY_BEAT_SCHEDULE["refresh-indicator-snapshots"] = {
     "task": "badges.indicators.tasks.refresh_indicator_snapshots",
     "schedule": crontab(minute="*/10"),

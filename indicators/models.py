@@ -12,11 +12,11 @@ from django.utils.translation import gettext_lazy as _
 
 
 class IndicatorSnapshot(models.Model):
-    # sha256 of the scope and the filters (badges.indicators.snapshots.snapshot_key).
+    # sha256 of the scope and the filters (indicators.snapshots.snapshot_key).
     key = models.CharField(max_length=64, unique=True)
     # What to recompute it from: {"scope": {...}, "filters": {...}}.
     request = models.JSONField(_("périmètre et filtres"))
-    # The raw figures of badges.indicators.queries (all groups), JSON-ready.
+    # The raw figures of indicators.queries (all groups), JSON-ready.
     data = models.JSONField(_("chiffres"))
     period_start = models.DateField(_("début de la période"))
     period_end = models.DateField(_("fin de la période (exclue)"))
@@ -25,7 +25,7 @@ class IndicatorSnapshot(models.Model):
     last_read_at = models.DateTimeField(_("lu le"))
 
     class Meta:
-        app_label = "badges"
+        db_table = "badges_indicatorsnapshot"  # created when the app lived in badges (kept)
         verbose_name = _("instantané d'indicateurs")
         verbose_name_plural = _("instantanés d'indicateurs")
         indexes = [models.Index(fields=["last_read_at"], name="indicator_snapshot_read")]
@@ -55,7 +55,7 @@ class IndicatorApiToken(models.Model):
     revoked_at = models.DateTimeField(_("révoqué le"), null=True, blank=True)
 
     class Meta:
-        app_label = "badges"
+        db_table = "badges_indicatorapitoken"  # created when the app lived in badges (kept)
         verbose_name = _("jeton de l'API des indicateurs")
         verbose_name_plural = _("jetons de l'API des indicateurs")
         ordering = ["-created_at"]

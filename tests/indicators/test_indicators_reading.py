@@ -13,8 +13,8 @@ from django.utils import translation
 from django.utils.html import escape
 from openpyxl import load_workbook
 
-from badges.indicators.report import LEGEND, Table, count, over, people, ratio, text
 from cotraining.validators import uai_check_letter, validate_uai
+from indicators.report import LEGEND, Table, count, over, people, ratio, text
 from tests.factories import academie
 
 from .test_indicators import URL, _frozen, reader, report_for, world  # noqa: F401 — fixtures
@@ -82,7 +82,7 @@ def test_chart_summaries_count_the_masked_rows():
 
 
 def test_secondary_masking_takes_the_smallest_other_modality_not_the_largest():
-    from badges.indicators.report import mask_complements
+    from indicators.report import mask_complements
 
     table = Table(slug="t", title="t", columns=["Modalité", "Participations"])
     table.rows = [[text("Présentiel"), people(40)], [text("Distanciel"), people(3)],

@@ -28,13 +28,13 @@ from django.utils import timezone
 from django.utils.formats import date_format, number_format
 from django.utils.translation import gettext_lazy as _
 
+from badges.constants import CRCN_CODES, PIX_TOP_LEVEL, PixPlusEduLevel, PixPlusEduScope
 from cotraining.constants import Modality, TrainingPlan
 from cotraining.models import Competence
 
-from ..constants import CRCN_CODES, PIX_TOP_LEVEL, PixPlusEduLevel, PixPlusEduScope
 from .queries import HOUR_BRACKETS
+from .secrecy import SECRECY_THRESHOLD, verdict_from_data
 
-SECRECY_THRESHOLD = 5
 MASK = "< 5"
 # A count masked only so that a "< 5" beside it cannot be worked out from a total (secret
 # statistique secondaire, "s" as INSEE writes it): it may be 5 or more.
@@ -585,8 +585,6 @@ def _hours(data, period):
 
 def report_from_data(data, period, *, generated_at, stale=False):
     """The report of raw figures (queries' output made JSON-ready, live or from a snapshot)."""
-    from .secrecy import verdict_from_data
-
     verdict = verdict_from_data(data)
     if not verdict.served:  # no figures were computed: only the reason is kept
         return Report(

@@ -7,7 +7,7 @@ départements or schools (42) gives the small lycée's 2. So the unit protected 
 narrowed by the degree and discipline chosen (the people whose certifications, badges, hours and
 participations it counts; the same population as the "share reaching N hours" denominator).
 
-The rule (the threshold is report.SECRECY_THRESHOLD, 5):
+The rule (the threshold is SECRECY_THRESHOLD, 5):
 
 1. **Primary**: a dashboard whose population counts 1 to 4 people is not served (the page says
    why, the exports and the API refuse). A population of 0 is served: it has nothing to hide.
@@ -43,7 +43,8 @@ from django.utils.translation import gettext_lazy as _
 
 from cotraining.models import Academie, Departement, Establishment, Sector, User
 
-from .report import SECRECY_THRESHOLD
+# Fewer people than this in a cell or a population: not shown (report.py masks cells with it).
+SECRECY_THRESHOLD = 5
 
 ALL = ""  # no degree (or discipline) chosen
 # The effective degree of a person is their own, else their school's: "1", "2", or unknown.

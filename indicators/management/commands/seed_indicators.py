@@ -36,7 +36,6 @@ from badges.constants import (
     PixStatus,
     level_field,
 )
-from badges.indicators.queries import school_year_start
 from badges.models import (
     Assertion,
     BadgeClass,
@@ -74,6 +73,7 @@ from cotraining.models import (
 )
 from cotraining.services import ensure_workshop_section
 from cotraining.validators import uai_check_letter
+from indicators.queries import school_year_start
 
 DOMAIN = "indicateurs.entrepairs.test"
 SLUG_PREFIX = "indic-"

@@ -3,9 +3,9 @@
 import pytest
 from django.core.management import call_command
 
-from badges.indicators.tokens import create_api_token, revoke_api_token
 from cotraining.constants import Role
 from cotraining.services import grant_role
+from indicators.tokens import create_api_token, revoke_api_token
 from tests.factories import UserFactory, academie
 
 from .test_indicators import _frozen, reader, world  # noqa: F401 — shared fixtures

@@ -13,17 +13,17 @@ from django.test.utils import CaptureQueriesContext
 from openpyxl import load_workbook
 
 from badges.constants import BadgeKind, PixPlusEduScope, PixStatus
-from badges.indicators.filters import IndicatorFilterSet
-from badges.indicators.models import IndicatorSnapshot
-from badges.indicators.queries import Criteria, Period, school_year_period
-from badges.indicators.report import build_report
-from badges.indicators.scope import Scope, reader_scope
-from badges.indicators.snapshots import refresh_snapshots
 from badges.models import Assertion, BadgeClassVersion, PixCertification, PixPlusEduResult
 from cotraining.constants import Attendance, Degree, EnrollmentStatus, Role, SessionStatus
 from cotraining.models import Academie, Establishment
 from cotraining.services import grant_role
 from cotraining.validators import uai_check_letter
+from indicators.filters import IndicatorFilterSet
+from indicators.models import IndicatorSnapshot
+from indicators.queries import Criteria, Period, school_year_period
+from indicators.report import build_report
+from indicators.scope import Scope, reader_scope
+from indicators.snapshots import refresh_snapshots
 from tests.badges.conftest import make_badge_class
 from tests.factories import (
     EnrollmentFactory,
@@ -478,7 +478,7 @@ def test_dashboard_from_its_snapshot_costs_a_few_queries(world, client):
 
 
 def test_a_lone_small_count_in_a_column_masks_the_next_smallest():
-    from badges.indicators.report import Table, count, mask_complements, people, text
+    from indicators.report import Table, count, mask_complements, people, text
 
     table = Table(slug="t", title="t", columns=["Ligne", "Personnes", "Séances"])
     table.rows = [

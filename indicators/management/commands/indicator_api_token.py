@@ -2,10 +2,10 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
-from badges.indicators.models import IndicatorApiToken
-from badges.indicators.scope import reader_scope
-from badges.indicators.tokens import create_api_token, revoke_api_token
 from cotraining.models import User
+from indicators.models import IndicatorApiToken
+from indicators.scope import reader_scope
+from indicators.tokens import create_api_token, revoke_api_token
 
 
 class Command(BaseCommand):

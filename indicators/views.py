@@ -55,7 +55,7 @@ def _page(request, filterset, report, *, status=200):
     query = request.GET.urlencode()
     return render(
         request,
-        "badges/indicators/dashboard.html",
+        "indicators/dashboard.html",
         {
             "filterset": filterset,
             "form": filterset.form,

@@ -26,6 +26,8 @@ from django.db.models import Avg, Case, Count, Exists, OuterRef, Q, Sum, Value, 
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
+from badges.constants import CRCN_CODES, PIX_TOP_LEVEL, BadgeKind, PixStatus, level_field
+from badges.models import Assertion, PixCertification, PixPlusEduResult
 from cotraining import school_year
 from cotraining.constants import Attendance, EnrollmentStatus, SessionStatus
 from cotraining.models import (
@@ -36,8 +38,6 @@ from cotraining.models import (
     WorkshopPage,
 )
 
-from ..constants import CRCN_CODES, PIX_TOP_LEVEL, BadgeKind, PixStatus, level_field
-from ..models import Assertion, PixCertification, PixPlusEduResult
 from .aggregates import Median
 
 ATTENDED = (Attendance.PRESENT, Attendance.PARTIAL)

@@ -16,6 +16,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
+from celery import shared_task
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -160,9 +161,7 @@ def read_figures(filterset, *, now=None):
     if snapshot is not None and now - snapshot.computed_at <= max_stale():
         stale = now - snapshot.computed_at > ttl() or snapshot.period_end != criteria.period.end
         if stale:
-            from .tasks import refresh_indicator_snapshot
-
-            refresh_indicator_snapshot.delay_on_commit(key)
+            refresh_indicator_snapshot.enqueue_on_commit(key)
         if now - snapshot.last_read_at > timedelta(minutes=5):  # not a write per read
             IndicatorSnapshot.objects.filter(pk=snapshot.pk).update(last_read_at=now)
         period = Period(snapshot.period_start, snapshot.period_end)
@@ -218,3 +217,27 @@ def refresh_snapshots(*, now=None, limit=100):
             _store(key, request, criteria, now)
             computed += 1
     return computed
+
+
+# --- Tasks (re-exported by tasks.py; their names keep the prefix of the days the app lived in
+# badges: beat schedules, routes and queued messages use them) ---------------------------------
+
+
+@shared_task(
+    name="badges.indicators.tasks.refresh_indicator_snapshots",
+    time_limit=1800,
+    soft_time_limit=1700,
+)
+def refresh_indicator_snapshots():
+    """Beat: warm the default dashboards and refresh the stale ones read lately."""
+    return refresh_snapshots()
+
+
+@shared_task(
+    name="badges.indicators.tasks.refresh_indicator_snapshot",
+    time_limit=300,
+    soft_time_limit=270,
+)
+def refresh_indicator_snapshot(key):
+    """One stale dashboard, read just now (a no-op when another refresh got there first)."""
+    refresh_snapshot(key=key)

@@ -67,10 +67,6 @@ def reader_scope(user):
     )
 
 
-def can_read_indicators(user):
-    return reader_scope(user).readable
-
-
 # --- Choices offered by the filters: only what the person may read ---------------------------
 
 

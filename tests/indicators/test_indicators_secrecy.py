@@ -11,13 +11,13 @@ from datetime import date
 import pytest
 from openpyxl import load_workbook
 
-from badges.indicators.filters import IndicatorFilterSet
-from badges.indicators.models import IndicatorSnapshot
-from badges.indicators.scope import reader_scope
-from badges.indicators.snapshots import snapshot_key, snapshot_request
-from badges.indicators.tokens import create_api_token
 from cotraining.constants import Degree
 from cotraining.models import User
+from indicators.filters import IndicatorFilterSet
+from indicators.models import IndicatorSnapshot
+from indicators.scope import reader_scope
+from indicators.snapshots import snapshot_key, snapshot_request
+from indicators.tokens import create_api_token
 from tests.factories import UserFactory, academie, workshop_page
 
 from .test_indicators import _frozen, figures, person, pix, present, reader, school, session  # noqa: F401
@@ -151,8 +151,8 @@ def test_snapshots_keep_the_verdict_and_old_ones_are_never_served(academy, clien
 
 
 def test_the_country_counts_people_without_a_school_only_when_they_are_five(academy):
-    from badges.indicators.report import build_report
-    from badges.indicators.scope import Scope
+    from indicators.report import build_report
+    from indicators.scope import Scope
 
     schoolless = [UserFactory() for _n in range(2)]
     for user in schoolless:
@@ -167,7 +167,7 @@ def test_the_country_counts_people_without_a_school_only_when_they_are_five(acad
 
 
 def test_refused_siblings_always_add_up_to_five_people():
-    from badges.indicators.secrecy import refused_siblings
+    from indicators.secrecy import refused_siblings
 
     assert refused_siblings({"L": 2, "C1": 6, "C2": 36}) == {"L", "C1"}
     assert refused_siblings({"a": 2, "b": 2, "c": 0, "d": 9, "e": 40}) == {"a", "b", "d"}
@@ -177,7 +177,7 @@ def test_refused_siblings_always_add_up_to_five_people():
 
 
 def test_a_lone_mask_in_a_row_that_adds_up_masks_another_cell():
-    from badges.indicators.report import Table, mask_complements, people, text
+    from indicators.report import Table, mask_complements, people, text
 
     # Levels of one competence add up to the certifications shown as a key figure (20).
     table = Table(slug="t", title="t", columns=["Compétence", "N0", "N1", "N2"], rows_add_up=True)
