@@ -32,6 +32,7 @@ urlpatterns = [
     path("documents/", include(wagtaildocs_urls)),
     path("comptes/", include("allauth.urls")),
     path("signaler/<int:page_id>/", views.report_content, name="report_content"),
+    path("communautes/", include("communities.urls")),
     path("", include("cotraining.urls")),
     path("", include("badges.urls")),
     path("", include("badges.indicators.urls")),
