@@ -24,7 +24,7 @@ from cotraining.origin import public_url
 
 from ..activity import new_answers_followed, new_questions
 from ..constants import DigestStatus, EscalationStatus, MembershipStatus, QuestionState
-from ..models import Answer, Digest, Escalation, Membership, Question
+from ..models import Answer, Community, Digest, Escalation, Membership, Question
 
 logger = logging.getLogger(__name__)
 
@@ -34,30 +34,45 @@ def week_of(day):
     return day - timedelta(days=day.weekday())
 
 
-def _digest_memberships(user):
-    return Membership.objects.filter(
-        user=user,
-        status=MembershipStatus.ACTIVE,
-        digest_opt_out=False,
-        community__is_active=True,
+def _digest_communities():
+    """Active communities with, per person, whether they want the digest: active members who
+    did not opt out, and the animators (escalations wait for them) unless they opted out as
+    members."""
+    opted_out = Membership.objects.filter(
+        community=OuterRef("community_id"), user=OuterRef("user_id"), digest_opt_out=True
     )
+    members = Membership.objects.filter(
+        status=MembershipStatus.ACTIVE, digest_opt_out=False, community__is_active=True
+    ).values_list("user_id", "community_id")
+    animators = (
+        Community.animators.through.objects.filter(community__is_active=True)
+        .exclude(Exists(opted_out))
+        .values_list("user_id", "community_id")
+    )
+    return members, animators
+
+
+def digest_community_ids(user):
+    """The communities whose news a person's digest tells."""
+    members, animators = _digest_communities()
+    return {pk for _user, pk in members.filter(user=user)} | {
+        pk for _user, pk in animators.filter(user=user)
+    }
 
 
 def queue_weekly_digests(*, now=None):
-    """Claim this week's digest of every member who wants one (a row per person and week) and
-    enqueue the pending ones, those of an earlier run whose task was lost included.
-    Run by beat every Monday morning; any later run the same week only re-enqueues."""
+    """Claim this week's digest of every member or animator who wants one (a row per person and
+    week) and enqueue the pending ones, those of an earlier run whose task was lost included.
+    Run by beat on Monday mornings; a later run the same week only re-enqueues what is pending."""
     now = now or timezone.now()
     week = week_of(timezone.localdate(now))
-    wanting = (
-        Membership.objects.filter(
-            status=MembershipStatus.ACTIVE, digest_opt_out=False, community__is_active=True
-        )
-        .values_list("user_id", flat=True)
-        .distinct()
+    members, animators = _digest_communities()
+    wanting = set(members.values_list("user_id", flat=True).distinct()) | set(
+        animators.values_list("user_id", flat=True).distinct()
     )
     Digest.objects.bulk_create(
-        [Digest(user_id=user_id, week=week) for user_id in wanting], ignore_conflicts=True
+        [Digest(user_id=user_id, week=week) for user_id in sorted(wanting)],
+        ignore_conflicts=True,
     )
     ids = list(
         Digest.objects.filter(week=week, status=DigestStatus.PENDING).values_list("pk", flat=True)
@@ -71,12 +86,12 @@ def digest_content(*, user, week):
     """What the digest tells: the week's new questions of the person's communities, new answers
     to the questions they follow, and the escalations waiting for them (as animator)."""
     since = timezone.make_aware(datetime.combine(week - timedelta(days=7), time.min))
-    communities = _digest_memberships(user).values("community")
+    communities = digest_community_ids(user)
     questions = list(new_questions(user=user, since=since, communities=communities)[:20])
     answers = list(new_answers_followed(user=user, since=since, communities=communities)[:20])
     escalations = list(
         Escalation.objects.filter(
-            status=EscalationStatus.OPEN, community__animators=user
+            status=EscalationStatus.OPEN, community__animators=user, community__in=communities
         ).select_related("community")[:20]
     )
     return {"questions": questions, "answers": answers, "escalations": escalations}
