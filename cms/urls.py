@@ -38,6 +38,7 @@ urlpatterns = [
     path("comptes/oidc/", include("cotraining.oidc")),
     path("comptes/", include("allauth.urls")),
     path("signaler/<int:page_id>/", views.report_content, name="report_content"),
+    path("communautes/", include("communities.urls")),
     path("", include("cotraining.urls")),
     path("", include("badges.urls")),
     path("", include("indicators.urls")),

@@ -27,6 +27,7 @@ class Role(models.TextChoices):
     COORDINATOR = "coordinator", _("Coordination")
     INDICATOR_READER = "indicator_reader", _("Lecteur d'indicateurs")
     SCHOOL_HEAD = "school_head", _("Direction d'établissement")
+    INSPECTOR = "inspector", _("Inspection (IA-IPR, IEN)")
     PLATFORM_ADMIN = "platform_admin", _("Administration de la plateforme")
 
 

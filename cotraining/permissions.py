@@ -84,6 +84,7 @@ def _in_coordinated(user, prefix=""):
         Q(**{f"{prefix}academie__in": academies})
         | Q(**{f"{prefix}departement__academie__in": academies})
         | Q(**{f"{prefix}establishment__departement__academie__in": academies})
+        | Q(**{f"{prefix}sector__departement__academie__in": academies})
     )
 
 

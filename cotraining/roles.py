@@ -17,6 +17,7 @@ ROLE_GROUP_NAMES = {
     Role.COORDINATOR: "Coordination",
     Role.INDICATOR_READER: "Lecteurs d'indicateurs",
     Role.SCHOOL_HEAD: "Directions d'établissement",
+    Role.INSPECTOR: "Inspection",
     Role.PLATFORM_ADMIN: "Administration de la plateforme",
 }
 
@@ -62,6 +63,8 @@ ROLE_PERMISSIONS = {
     ],
     Role.INDICATOR_READER: [],
     Role.SCHOOL_HEAD: [],
+    # Inspectors animate communities of practice in the front office (communities app).
+    Role.INSPECTOR: [],
     Role.PLATFORM_ADMIN: [
         "wagtailadmin.access_admin",
         *SESSION_PERMISSIONS,

@@ -116,6 +116,8 @@ class RoleAssignmentCreateView(generic.CreateView):
             academie=data.get("academie"),
             departement=data.get("departement"),
             establishment=data.get("establishment"),
+            sector=data.get("sector"),
+            discipline=data.get("discipline"),
             by=self.request.user,
         )
 
@@ -183,10 +185,18 @@ class RoleAssignmentViewSet(ReadOnlyRecordMixin, ScopedModelViewSet):
     delete_view_class = RoleAssignmentDeleteView
     icon = "group"
     menu_label = _("Rôles attribués")
-    list_display = ["user", "role", "academie", "departement", "establishment"]
+    list_display = ["user", "role", "academie", "departement", "establishment", "sector"]
     list_filter = ["role"]
     search_fields = ["user__email", "user__last_name"]
-    form_fields = ["user", "role", "academie", "departement", "establishment"]
+    form_fields = [
+        "user",
+        "role",
+        "academie",
+        "departement",
+        "establishment",
+        "sector",
+        "discipline",
+    ]
 
 
 class DataImportViewSet(ReadOnlyRecordMixin, ModelViewSet):

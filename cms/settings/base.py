@@ -30,6 +30,7 @@ INSTALLED_APPS = [
     "cms",
     "indicators",
     "badges",
+    "communities",
     "cotraining",
     "dsfr",
     "django_filters",
@@ -357,6 +358,10 @@ CELERY_TASK_ROUTES = {
             "cotraining.tasks.send_due_reminders",
             "cotraining.tasks.retry_pending_notifications",
             "cms.tasks.send_report_notification",
+            "communities.tasks.queue_weekly_digests",
+            "communities.tasks.send_digest",
+            "communities.tasks.remind_askers",
+            "communities.tasks.send_accept_reminder",
         )
     },
     "badges.tasks.run_pix_import": {"queue": "imports"},
@@ -407,7 +412,20 @@ CELERY_BEAT_SCHEDULE = {
         "task": "badges.tasks.email_unsent_awards",
         "schedule": crontab(minute="22,52"),
     },
+    # The communities' weekly digest: Monday morning, then hourly that day for any digest
+    # still pending (one row per person and week: never sent twice).
+    "queue-weekly-digests": {
+        "task": "communities.tasks.queue_weekly_digests",
+        "schedule": crontab(day_of_week="mon", hour="7-18", minute=5),
+    },
+    # Askers with answers but none accepted, reminded once COMMUNITY_ACCEPT_REMINDER_DAYS on.
+    "remind-askers": {
+        "task": "communities.tasks.remind_askers",
+        "schedule": crontab(hour=9, minute=15),
+    },
 }
+# Days after a question with answers, none accepted, before its asker is reminded (once).
+COMMUNITY_ACCEPT_REMINDER_DAYS = env.int("COMMUNITY_ACCEPT_REMINDER_DAYS", default=7)
 # A bulk award that has not moved for this long lost its task and is queued again: above the
 # longest chunk task (CELERY_TASK_TIME_LIMIT) so that a chunk still running is never redone.
 BULK_AWARD_STALLED_MINUTES = env.int("BULK_AWARD_STALLED_MINUTES", default=15)

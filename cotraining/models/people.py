@@ -13,7 +13,7 @@ from ..constants import Degree, Role
 from ..folding import Fold
 from ..managers import UserManager
 from .reference import Discipline
-from .territory import Academie, Departement, Establishment
+from .territory import Academie, Departement, Establishment, Sector
 
 
 class User(AbstractBaseUser, PermissionsMixin):
@@ -97,7 +97,9 @@ class RoleAssignment(models.Model):
     """A role held by a user, with the territory it applies to.
 
     Scope is data: a coordinator or trainer acts for an académie, an indicator reader reads an
-    académie or a département, a school head runs one establishment. Each role also maps to a
+    académie or a département, a school head runs one establishment. An inspector is an IA-IPR
+    of a discipline in an académie, or an IEN of a département or a circonscription (`sector`;
+    a discipline too when the IEN inspects a vocational subject). Each role also maps to a
     Django group (cotraining.roles) that carries its permissions.
     """
 
@@ -118,6 +120,21 @@ class RoleAssignment(models.Model):
         blank=True,
         verbose_name=_("établissement"),
     )
+    sector = models.ForeignKey(
+        Sector,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        verbose_name=_("circonscription ou bassin"),
+    )
+    discipline = models.ForeignKey(
+        Discipline,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        verbose_name=_("discipline"),
+        help_text=_("Inspection : la discipline de l'IA-IPR."),
+    )
     created_at = models.DateTimeField(_("attribué le"), auto_now_add=True)
 
     class Meta:
@@ -128,30 +145,58 @@ class RoleAssignment(models.Model):
             # Which scope each role takes: exactly the ones listed, never another.
             models.CheckConstraint(
                 condition=(
-                    Q(
-                        role__in=[Role.TEACHER, Role.PLATFORM_ADMIN],
-                        academie__isnull=True,
-                        departement__isnull=True,
-                        establishment__isnull=True,
-                    )
-                    | Q(
-                        role__in=[Role.TRAINER, Role.COORDINATOR],
-                        academie__isnull=False,
-                        departement__isnull=True,
-                        establishment__isnull=True,
-                    )
-                    | (
-                        Q(role=Role.INDICATOR_READER, establishment__isnull=True)
+                    (
+                        Q(sector__isnull=True, discipline__isnull=True)
                         & (
-                            Q(academie__isnull=False, departement__isnull=True)
-                            | Q(academie__isnull=True, departement__isnull=False)
+                            Q(
+                                role__in=[Role.TEACHER, Role.PLATFORM_ADMIN],
+                                academie__isnull=True,
+                                departement__isnull=True,
+                                establishment__isnull=True,
+                            )
+                            | Q(
+                                role__in=[Role.TRAINER, Role.COORDINATOR],
+                                academie__isnull=False,
+                                departement__isnull=True,
+                                establishment__isnull=True,
+                            )
+                            | (
+                                Q(role=Role.INDICATOR_READER, establishment__isnull=True)
+                                & (
+                                    Q(academie__isnull=False, departement__isnull=True)
+                                    | Q(academie__isnull=True, departement__isnull=False)
+                                )
+                            )
+                            | Q(
+                                role=Role.SCHOOL_HEAD,
+                                academie__isnull=True,
+                                departement__isnull=True,
+                                establishment__isnull=False,
+                            )
                         )
                     )
-                    | Q(
-                        role=Role.SCHOOL_HEAD,
-                        academie__isnull=True,
-                        departement__isnull=True,
-                        establishment__isnull=False,
+                    # IA-IPR: a discipline in an académie; IEN: a département or a
+                    # circonscription, with a discipline or not.
+                    | (
+                        Q(role=Role.INSPECTOR, establishment__isnull=True)
+                        & (
+                            Q(
+                                academie__isnull=False,
+                                discipline__isnull=False,
+                                departement__isnull=True,
+                                sector__isnull=True,
+                            )
+                            | Q(
+                                academie__isnull=True,
+                                departement__isnull=False,
+                                sector__isnull=True,
+                            )
+                            | Q(
+                                academie__isnull=True,
+                                departement__isnull=True,
+                                sector__isnull=False,
+                            )
+                        )
                     )
                 ),
                 name="role_scope_matches_role",
@@ -161,7 +206,10 @@ class RoleAssignment(models.Model):
             models.UniqueConstraint(
                 fields=["user", "role"],
                 condition=Q(
-                    academie__isnull=True, departement__isnull=True, establishment__isnull=True
+                    academie__isnull=True,
+                    departement__isnull=True,
+                    establishment__isnull=True,
+                    sector__isnull=True,
                 ),
                 name="role_unique_unscoped",
             ),
@@ -180,6 +228,11 @@ class RoleAssignment(models.Model):
                 condition=Q(establishment__isnull=False),
                 name="role_unique_establishment",
             ),
+            models.UniqueConstraint(
+                fields=["user", "role", "sector"],
+                condition=Q(sector__isnull=False),
+                name="role_unique_sector",
+            ),
         ]
 
     def __str__(self):
@@ -188,7 +241,10 @@ class RoleAssignment(models.Model):
 
     @property
     def scope(self):
-        return self.academie or self.departement or self.establishment
+        place = self.academie or self.departement or self.sector or self.establishment
+        if self.discipline_id and place:
+            return f"{self.discipline} — {place}"
+        return place
 
 
 class AcademieGroup(models.Model):

@@ -20,15 +20,44 @@ _SCOPE_RULES = {
     Role.COORDINATOR: {"academie"},
     Role.INDICATOR_READER: {"academie", "departement"},
     Role.SCHOOL_HEAD: {"establishment"},
+    Role.INSPECTOR: {"academie", "departement", "sector"},
 }
 
 
-def grant_role(*, user, role, academie=None, departement=None, establishment=None, by=None):
-    """Give `user` a role over a territory and the permissions of its group. Idempotent."""
+def grant_role(
+    *,
+    user,
+    role,
+    academie=None,
+    departement=None,
+    establishment=None,
+    sector=None,
+    discipline=None,
+    by=None,
+):
+    """Give `user` a role over a territory and the permissions of its group. Idempotent.
+
+    An inspector's scope is an académie with a discipline (IA-IPR), or a département or a
+    circonscription (IEN, a discipline optional); no other role takes a discipline.
+    """
     role = Role(role)
-    scope = {"academie": academie, "departement": departement, "establishment": establishment}
+    scope = {
+        "academie": academie,
+        "departement": departement,
+        "establishment": establishment,
+        "sector": sector,
+    }
     given = {name for name, value in scope.items() if value is not None}
     allowed = _SCOPE_RULES[role]
+    if role != Role.INSPECTOR and discipline is not None:
+        raise ServiceError(
+            "role_discipline", _("Seul le rôle d'inspection s'attribue avec une discipline.")
+        )
+    if role == Role.INSPECTOR and academie is not None and discipline is None:
+        raise ServiceError(
+            "role_discipline",
+            _("Un IA-IPR inspecte une discipline : choisissez-la avec l'académie."),
+        )
     if (allowed and len(given) != 1) or not given <= allowed:
         raise ServiceError(
             "role_scope",
@@ -39,7 +68,9 @@ def grant_role(*, user, role, academie=None, departement=None, establishment=Non
             },
         )
     with transaction.atomic():
-        assignment, created = RoleAssignment.objects.get_or_create(user=user, role=role, **scope)
+        assignment, created = RoleAssignment.objects.get_or_create(
+            user=user, role=role, discipline=discipline, **scope
+        )
         user.groups.add(group_for_role(role))
         if academie is not None:
             # The académie's own group carries its page permissions (see provision_academie).
@@ -58,6 +89,7 @@ def _scope_label(name):
         "academie": _("académie"),
         "departement": _("département"),
         "establishment": _("établissement"),
+        "sector": _("circonscription ou bassin"),
     }[name]
 
 

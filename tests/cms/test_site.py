@@ -139,7 +139,9 @@ def test_seed_demo_is_idempotent():
     assert "enseignant@demo.entrepairs.fr" in out.getvalue()
     # One account per role, and the colleagues enrolled in the demo sessions.
     assert RoleAssignment.objects.filter(user__email__startswith="collegue").count() == 0
-    assert User.objects.exclude(email__startswith="collegue").count() == 6
+    assert (
+        User.objects.exclude(email__startswith="collegue").count() == 7
+    )  # the inspector too (issue 18)
 
 
 @pytest.mark.django_db

@@ -32,6 +32,7 @@ from badges.services import pix
 from badges.services.awards import award_badge, award_completion_badges
 from badges.services.revocation import revoke_assertion
 from cms.demo_calendar import training_day
+from cms.demo_communities import seed_community_demo
 from cms.demo_content import COURSES, RESOURCES, RETEX, SESSION_PLANS, WORKSHOPS
 from cms.demo_indicators import seed_indicator_demo
 from cms.models import PlatformSettings, ResourcePage, RetexPage
@@ -203,6 +204,7 @@ class Command(BaseCommand):
             self._badges(academie, offer)
             self._pix(academie)
             seed_indicator_demo(academie=academie, domain=DEMO_DOMAIN)
+            accounts.append(seed_community_demo(academie=academie, domain=DEMO_DOMAIN))
             touch_catalogue()  # enrolments were bulk-created: no signal told the catalogue
         self._print(accounts)
 
