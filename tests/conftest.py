@@ -1,8 +1,11 @@
+"""Fixtures shared by every folder of tests. Helpers to import live in tests/factories (objects
+of each domain) and tests/helpers.py, never in a conftest."""
+
 from pathlib import Path
 
 import pytest
 
-from tests.factories import EstablishmentFactory, UserFactory
+from tests.factories import CoordinatorFactory, EstablishmentFactory, IssuerFactory, UserFactory
 
 DATA = Path(__file__).resolve().parent.parent / "cotraining" / "data"
 
@@ -42,3 +45,15 @@ def user(db):
 @pytest.fixture
 def establishment(db):
     return EstablishmentFactory()
+
+
+@pytest.fixture
+def issuer(db):
+    """The DANE of Poitiers, issuer of Open Badges."""
+    return IssuerFactory()
+
+
+@pytest.fixture
+def coordinator(db):
+    """A coordinator of the académie "13" (the issuer's)."""
+    return CoordinatorFactory()

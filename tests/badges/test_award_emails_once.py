@@ -11,7 +11,7 @@ from django.utils import timezone
 from badges import services, tasks
 from badges.models import Assertion
 from badges.services import award_badge
-from tests.badges.conftest import make_badge_class
+from tests.factories import make_badge_class
 
 pytestmark = pytest.mark.django_db
 

@@ -8,8 +8,7 @@ import pytest
 from django.urls import reverse
 
 from badges.services import award_badge, revoke_assertion
-from tests.badges.conftest import make_badge_class
-from tests.factories import UserFactory
+from tests.factories import UserFactory, make_badge_class
 
 pytestmark = pytest.mark.django_db
 

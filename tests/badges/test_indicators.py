@@ -19,18 +19,20 @@ from badges.indicators.queries import Criteria, Period, school_year_period
 from badges.indicators.report import build_report
 from badges.indicators.scope import Scope, reader_scope
 from badges.indicators.snapshots import refresh_snapshots
-from badges.models import Assertion, BadgeClassVersion, PixCertification, PixPlusEduResult
 from cotraining.constants import Attendance, Degree, EnrollmentStatus, Role, SessionStatus
 from cotraining.models import Academie, Establishment
 from cotraining.services import grant_role
 from cotraining.validators import uai_check_letter
-from tests.badges.conftest import make_badge_class
 from tests.factories import (
+    AssertionFactory,
     EnrollmentFactory,
+    PixCertificationFactory,
+    PixPlusEduResultFactory,
     SessionFactory,
     UserFactory,
     academie,
     departement,
+    make_badge_class,
     workshop_page,
 )
 
@@ -79,22 +81,15 @@ def present(session, user, hours):
 
 
 def pix(user, score, *, status=PixStatus.VERIFIED, taken_on=date(2026, 11, 5), **levels):
-    n = PixCertification.objects.count()
-    code = "P-" + "BCDFGHJK"[n % 8] + "2346789B"[(n // 8) % 8] + "CDFGHJ"
-    return PixCertification.objects.create(
-        user=user, taken_on=taken_on, score=score, max_level=6, status=status,
-        verification_code=code,
-        rejection_reason="illisible" if status == PixStatus.REJECTED else "", **levels,
-    )  # fmt: skip
+    return PixCertificationFactory(
+        user=user, score=score, status=status, taken_on=taken_on, **levels
+    )
 
 
 def assertion(badge_class, user, *, revoked=False, issued_on=None):
-    version, _ = BadgeClassVersion.objects.get_or_create(
-        badge_class=badge_class, number=1, defaults={"document": {}}
-    )
-    return Assertion.objects.create(
-        badge_class=badge_class, version=version, recipient=user, recipient_email=user.email,
-        source=f"manual:{user.pk}", revoked=revoked, issued_on=issued_on or at(date(2026, 12, 1)),
+    return AssertionFactory(
+        badge_class=badge_class, recipient=user, source=f"manual:{user.pk}", revoked=revoked,
+        issued_on=issued_on or at(date(2026, 12, 1)),
     )  # fmt: skip
 
 
@@ -141,9 +136,7 @@ def world(db, issuer):
     declared = pix(people["A6"], 600, status=PixStatus.DECLARED, level_1_1=3, level_1_2=2)
     pix(people["W1"], 900, status=PixStatus.REJECTED)
     pix(people["W2"], 150, taken_on=date(2025, 11, 5))
-    PixPlusEduResult.objects.create(
-        certification=declared, scope=PixPlusEduScope.SECOND, automated_level=2
-    )
+    PixPlusEduResultFactory(certification=declared, scope=PixPlusEduScope.SECOND, automated_level=2)
     pix(people["P1"], 700)
     # Badges: six participant badges to A's teachers, one revoked; two trainer badges.
     participant = make_badge_class(issuer, name="Participant")

@@ -17,7 +17,7 @@ from django.forms import modelform_factory
 from badges.models import Assertion, BadgeClass, Issuer
 from badges.services import award_badge, read_baked
 from badges.validators import sanitize_svg, svg_threats, validate_badge_image
-from tests.badges.conftest import SVG, make_badge_class
+from tests.factories import SVG, make_badge_class
 
 pytestmark = pytest.mark.django_db
 

@@ -16,9 +16,8 @@ from badges.models import Issuer, PixImport
 from badges.services import award_badge, pix
 from cotraining.constants import Role
 from cotraining.services import grant_role
-from tests.badges.conftest import make_badge_class
 from tests.badges.test_pix import _pdf, data
-from tests.factories import UserFactory, academie, teacher
+from tests.factories import UserFactory, academie, make_badge_class, teacher
 
 pytestmark = pytest.mark.django_db
 

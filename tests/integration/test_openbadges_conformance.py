@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from badges.models import Assertion, Issuer, new_salt
 from badges.services import award_badge, drop_cached_assertion, revoke_assertion
-from tests.badges.conftest import make_badge_class
+from tests.factories import make_badge_class
 
 ROOT = Path(__file__).resolve().parents[2]
 RUNNER = Path(__file__).resolve().parent / "obvalidator" / "run.py"
