@@ -4,6 +4,8 @@ The helpers the journeys share (log in, visit, check accessibility…) are in he
 
 import io
 import os
+import shutil
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -57,11 +59,73 @@ def page(browser):
     assert_no_csp_violation(violations)
 
 
+class DemoSnapshot:
+    """The in-memory test database right after seed_demo, with the files and emails the seed
+    produced: restoring it (SQLite's backup API, a few milliseconds) gives each journey exactly
+    the state a fresh seed_demo would, for a fraction of its cost.
+
+    Taken again when the hour changes: demo sessions start on the hour, so a snapshot never
+    calls a session upcoming that a fresh seed would call started.
+    """
+
+    def __init__(self, connection, media_root, emails):
+        self.taken_in = _this_hour()
+        self.media_root = media_root
+        self.emails = emails
+        self.database = sqlite3.connect(":memory:", check_same_thread=False)
+        connection.connection.backup(self.database)
+
+    def is_current(self):
+        return self.taken_in == _this_hour()
+
+    def restore(self, connection):
+        from django.contrib.contenttypes.models import ContentType
+        from django.core.cache import caches
+
+        self.database.backup(connection.connection)
+        # In-process caches keyed by ids that the flush after the last journey renumbered.
+        ContentType.objects.clear_cache()
+        for cache in caches.all():
+            cache.clear()
+
+
+def _this_hour():
+    from django.utils import timezone
+
+    return timezone.localtime().replace(minute=0, second=0, microsecond=0)
+
+
+_demo_snapshot = None
+
+
 @pytest.fixture
-def demo_data(transactional_db):
+def demo_data(transactional_db, settings, tmp_path_factory):
     """The demo académie and accounts; seed_demo also restores the reference data and home
-    page that the flush after each live-server test wipes."""
-    call_command("seed_demo", stdout=io.StringIO())
+    page that the flush after each live-server test wipes.
+
+    Seeded once (per hour) and restored from a snapshot for the following journeys on the
+    embedded in-memory SQLite database; seeded for each journey on any other database."""
+    global _demo_snapshot
+    from django.core import mail
+    from django.db import connection
+    from django.test import override_settings
+
+    if connection.vendor != "sqlite" or not connection.is_in_memory_db():
+        call_command("seed_demo", stdout=io.StringIO())
+        return
+    if _demo_snapshot is None or not _demo_snapshot.is_current():
+        media_root = tmp_path_factory.mktemp("demo-media")
+        already_sent = len(mail.outbox)
+        with override_settings(MEDIA_ROOT=str(media_root)):
+            call_command("seed_demo", stdout=io.StringIO())
+        connection.ensure_connection()
+        _demo_snapshot = DemoSnapshot(connection, media_root, mail.outbox[already_sent:])
+        mail.outbox[already_sent:] = []
+    else:
+        _demo_snapshot.restore(connection)
+    # What the seed wrote and sent, as if it had run for this journey.
+    shutil.copytree(_demo_snapshot.media_root, settings.MEDIA_ROOT, dirs_exist_ok=True)
+    mail.outbox.extend(_demo_snapshot.emails)
 
 
 @pytest.fixture
