@@ -113,12 +113,12 @@ def demo_data(transactional_db, settings, tmp_path_factory):
     if connection.vendor != "sqlite" or not connection.is_in_memory_db():
         call_command("seed_demo", stdout=io.StringIO())
         return
+    connection.ensure_connection()
     if _demo_snapshot is None or not _demo_snapshot.is_current():
         media_root = tmp_path_factory.mktemp("demo-media")
         already_sent = len(mail.outbox)
         with override_settings(MEDIA_ROOT=str(media_root)):
             call_command("seed_demo", stdout=io.StringIO())
-        connection.ensure_connection()
         _demo_snapshot = DemoSnapshot(connection, media_root, mail.outbox[already_sent:])
         mail.outbox[already_sent:] = []
     else:
