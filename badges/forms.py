@@ -188,20 +188,6 @@ class RevokeForm(DsfrBaseForm):
         self.fields["assertions"].queryset = assertions
 
 
-class AwardedFilterForm(DsfrBaseForm):
-    badge = forms.ModelChoiceField(
-        label=_("Badge"),
-        queryset=BadgeClass.objects.none(),
-        required=False,
-        empty_label=_("Tous les badges"),
-    )
-    q = forms.CharField(label=_("Adresse du titulaire"), required=False, max_length=100)
-
-    def __init__(self, *args, badge_classes, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["badge"].queryset = badge_classes
-
-
 # --- PIX certifications -----------------------------------------------------------------------
 
 

@@ -9,7 +9,7 @@ querysets and 404 on anything outside them, so a list never shows what an action
 from django.db.models import Exists, OuterRef, Q
 
 from cotraining.constants import Role
-from cotraining.models import RoleAssignment, WorkshopPage
+from cotraining.models import Enrollment, RoleAssignment, User, WorkshopPage
 from cotraining.permissions import coordinated_academies
 
 from .constants import AwardRights
@@ -74,8 +74,6 @@ def findable_people(badge_class):
     """Whom the award page may find by name for a badge: people working in the issuer's
     académie or who enrolled in its workshops (anyone else is awarded by typing their address).
     An issuer with no académie (a national one) finds everyone."""
-    from cotraining.models import Enrollment, User
-
     people = User.objects.filter(is_active=True)
     academie = badge_class.issuer.academie_id if badge_class else None
     if badge_class is None:
@@ -86,14 +84,6 @@ def findable_people(badge_class):
         user_id=OuterRef("pk"), session__workshop__academie_id=academie
     )
     return people.filter(Q(establishment__departement__academie_id=academie) | Exists(took_part))
-
-
-def can_award(user, badge_class):
-    return awardable_badge_classes(user).filter(pk=badge_class.pk).exists()
-
-
-def can_revoke(user, assertion):
-    return revocable_assertions(user).filter(pk=assertion.pk).exists()
 
 
 # --- PIX certifications -----------------------------------------------------------------------
@@ -181,8 +171,6 @@ def visible_pix_imports(user):
 
 def pix_people(user):
     """People whose results this person may import: the holders of their reviewed territory."""
-    from cotraining.models import User
-
     if not can_review_pix(user):
         return User.objects.none()
     if user.is_superuser:

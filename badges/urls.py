@@ -1,7 +1,6 @@
 from django.urls import path, re_path
 
-from . import views
-from .views import pix
+from .views import awarding, backpack, hosted, pix, revocation
 
 app_name = "badges"
 
@@ -10,35 +9,35 @@ UUID = r"(?P<uuid>[0-9a-fA-F-]{36})"
 JSON = r"(?P<suffix>\.json)?"
 
 urlpatterns = [
-    re_path(rf"^badges/emetteurs/{UUID}{JSON}$", views.issuer, name="issuer"),
-    re_path(rf"^badges/emetteurs/{UUID}/image$", views.issuer_image, name="issuer_image"),
-    re_path(rf"^badges/classes/{UUID}{JSON}$", views.badge_class, name="badge_class"),
+    re_path(rf"^badges/emetteurs/{UUID}{JSON}$", hosted.issuer, name="issuer"),
+    re_path(rf"^badges/emetteurs/{UUID}/image$", hosted.issuer_image, name="issuer_image"),
+    re_path(rf"^badges/classes/{UUID}{JSON}$", hosted.badge_class, name="badge_class"),
     re_path(
         rf"^badges/classes/{UUID}/v(?P<number>[0-9]+){JSON}$",
-        views.badge_class_version,
+        hosted.badge_class_version,
         name="badge_class_version",
     ),
-    re_path(rf"^badges/classes/{UUID}/image$", views.badge_class_image, name="badge_class_image"),
+    re_path(rf"^badges/classes/{UUID}/image$", hosted.badge_class_image, name="badge_class_image"),
     re_path(
         rf"^badges/classes/{UUID}/v(?P<number>[0-9]+)/image$",
-        views.badge_class_version_image,
+        hosted.badge_class_version_image,
         name="badge_class_version_image",
     ),
-    re_path(rf"^badges/assertions/{UUID}{JSON}$", views.assertion, name="assertion"),
-    re_path(rf"^badges/assertions/{UUID}/image$", views.assertion_image, name="assertion_image"),
-    path("mes-badges/", views.my_badges, name="my_badges"),
-    path("mes-badges/export.json", views.export_badges, name="export_badges"),
-    path("mes-badges/<uuid:uuid>/public/", views.toggle_public, name="toggle_public"),
-    path("badges/decerner/", views.award, name="award"),
-    path("badges/decerner/fichier/", views.bulk_award, name="bulk_award"),
-    path("badges/decerner/fichier/<int:pk>/", views.bulk_award_detail, name="bulk_award_detail"),
+    re_path(rf"^badges/assertions/{UUID}{JSON}$", hosted.assertion, name="assertion"),
+    re_path(rf"^badges/assertions/{UUID}/image$", hosted.assertion_image, name="assertion_image"),
+    path("mes-badges/", backpack.my_badges, name="my_badges"),
+    path("mes-badges/export.json", backpack.export_badges, name="export_badges"),
+    path("mes-badges/<uuid:uuid>/public/", backpack.toggle_public, name="toggle_public"),
+    path("badges/decerner/", awarding.award, name="award"),
+    path("badges/decerner/fichier/", awarding.bulk_award, name="bulk_award"),
+    path("badges/decerner/fichier/<int:pk>/", awarding.bulk_award_detail, name="bulk_award_detail"),
     path(
         "badges/decerner/fichier/<int:pk>/progression/",
-        views.bulk_award_progress,
+        awarding.bulk_award_progress,
         name="bulk_award_progress",
     ),
-    path("badges/decernes/", views.awarded_list, name="awarded_list"),
-    path("badges/decernes/revoquer/", views.revoke, name="revoke"),
+    path("badges/decernes/", revocation.awarded_list, name="awarded_list"),
+    path("badges/decernes/revoquer/", revocation.revoke, name="revoke"),
     path("mes-certifications/", pix.my_certifications, name="my_certifications"),
     path("mes-certifications/declarer/", pix.declare, name="declare_certification"),
     path("mes-certifications/<int:pk>/supprimer/", pix.delete, name="delete_certification"),

@@ -6,7 +6,7 @@ from wagtail.admin.viewsets.model import ModelViewSetGroup
 from wagtail.permissions import register_permission_policy
 
 from cotraining.admin_views import ScopedModelViewSet, TerritoryScopedPolicy
-from cotraining.models import WorkshopPage
+from cotraining.models import Academie, WorkshopPage
 from cotraining.permissions import coordinated_academies
 
 from .constants import AuditAction
@@ -90,8 +90,6 @@ class ScopedChoicesForm(WagtailAdminModelForm):
 
 
 def academies_of(ids):
-    from cotraining.models import Academie
-
     return Academie.objects.filter(pk__in=ids)
 
 

@@ -6,7 +6,7 @@ import time
 
 from celery import Celery
 from celery.contrib.django.task import DjangoTask
-from celery.signals import before_task_publish, worker_ready
+from celery.signals import before_task_publish, worker_init, worker_ready
 from kombu.exceptions import OperationalError as BrokerUnavailable
 
 from cotraining.exceptions import TRANSIENT_ERRORS
@@ -36,7 +36,7 @@ class Task(DjangoTask):
     retry_backoff_max = 600
     retry_jitter = True
     max_retries = 5
-    ignore_result = True
+    ignore_result = True  # a task whose result is read says ignore_result=False
 
     def enqueue(self, *args, **kwargs):
         """Publish now. Returns False, with a warning logged, when the broker is unreachable:
@@ -70,6 +70,15 @@ RESUME_AT_WORKER_START = (
     "badges.tasks.resume_stalled_bulk_awards",
     "cotraining.tasks.retry_pending_notifications",
 )
+
+
+@worker_init.connect(dispatch_uid="cms.celery.refuse_another_origin")
+def refuse_another_origin(**kwargs):
+    """A worker issues badges too: in production it refuses to start, like gunicorn, on a
+    SITE_URL that is not the origin of the badges already issued (badges/checks.py)."""
+    from badges.checks import refuse_another_origin as check  # Django is set up by now
+
+    check()
 
 
 @worker_ready.connect(dispatch_uid="cms.celery.resume_lost_work")

@@ -16,5 +16,9 @@ def site_config(request):
 
 
 def accounts(request):
-    """Whether to invite visitors to create an account (SIGNUP_OPEN, closed in production)."""
-    return {"signup_open": settings.SIGNUP_OPEN}
+    """Whether to invite visitors to create an account (SIGNUP_OPEN, closed in production), and
+    the single sign-on provider to offer on the login page (empty: none configured)."""
+    return {
+        "signup_open": settings.SIGNUP_OPEN,
+        "oidc_provider_name": settings.OIDC_PROVIDER_NAME if settings.OIDC_ENABLED else "",
+    }

@@ -10,7 +10,9 @@ from django.utils import timezone
 
 from badges.constants import CRCN_CODES, AwardRights, BadgeKind, ExpiryRule
 from badges.models import Assertion, BadgeClass, Issuer, PixCertification, site_url
-from badges.services import award_badge, award_completion_badges, pix, revoke_assertion
+from badges.services import pix
+from badges.services.awards import award_badge, award_completion_badges
+from badges.services.revocation import revoke_assertion
 from cms.demo_enrolments import (
     TEACHER_ATTENDED_LAST_YEAR,
     TEACHER_ATTENDED_PARTLY,

@@ -13,17 +13,22 @@ import json
 import time
 from datetime import timedelta
 
+import redis
+from celery import shared_task
 from django.conf import settings
+from django.core.cache import cache
 from django.db import connection
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare
 
+from badges.models import BulkAward
 from cotraining.constants import Role
 from cotraining.permissions import has_role
 
 from .celery import app
 
 TIMEOUT = 2.0
+HEARTBEAT_KEY = "celery:heartbeat"
 
 
 def check_database():
@@ -61,8 +66,6 @@ def check_workers():
 def stalled_jobs():
     """How many bulk awards have not moved for HEALTH_BACKLOG_MINUTES (their task was lost and
     beat's requeue has not made them move either)."""
-    from badges.models import BulkAward
-
     since = timezone.now() - timedelta(minutes=settings.HEALTH_BACKLOG_MINUTES)
     return BulkAward.objects.stalled(since=since).count()
 
@@ -71,8 +74,6 @@ def queue_ages():
     """{queue: {"length", "oldest_seconds"}} of the platform's queues on a Redis broker: the
     oldest message sits at the list's tail (kombu pushes at the head), stamped `sent_at` at
     publishing (cms.celery.stamp_sent_at)."""
-    import redis
-
     client = redis.Redis.from_url(
         settings.CELERY_BROKER_URL, socket_timeout=TIMEOUT, socket_connect_timeout=TIMEOUT
     )
@@ -172,3 +173,27 @@ def may_see_details(request):
     if user.is_superuser:
         return True
     return has_role(user, Role.PLATFORM_ADMIN)
+
+
+@shared_task(
+    name="cms.tasks.health", bind=True, ignore_result=False, time_limit=10, soft_time_limit=5
+)
+def health(self):
+    """Answer from a worker: the broker delivers, a worker runs our code and reaches the
+    database (its name is returned so that a caller can tell which one)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    return {
+        "status": "ok",
+        "at": timezone.now().isoformat(),
+        "worker": self.request.hostname,
+        "database": connection.settings_dict["NAME"],
+    }
+
+
+@shared_task(name="cms.tasks.record_heartbeat", time_limit=10)
+def record_heartbeat():
+    """Run by beat: records when a worker last ran a scheduled task."""
+    at = timezone.now().isoformat()
+    cache.set(HEARTBEAT_KEY, at, None)
+    return at

@@ -11,14 +11,14 @@ from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from wagtail.models import TaskState
 
-from badges.indicators.filters import IndicatorFilterSet
-from badges.indicators.report import report_from_data
-from badges.indicators.scope import reader_scope
-from badges.indicators.snapshots import read_figures
 from cotraining import agenda
 from cotraining.constants import Role
 from cotraining.models import Session, WorkshopPage
 from cotraining.permissions import approvable_enrollments, coordinated_academies
+from indicators.filters import IndicatorFilterSet
+from indicators.report import report_from_data
+from indicators.scope import reader_scope
+from indicators.snapshots import read_figures
 
 from .models import ResourcePage, RetexPage
 from .services import reports_visible_to

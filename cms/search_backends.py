@@ -4,31 +4,11 @@ PostgreSQL (production) stems with its own `french` dictionary, behind `unaccent
 `french_unaccent` text search configuration that a migration creates (cms 0005). SQLite (the
 embedded default) has FTS5, which folds accents but does not stem: this backend adds the French
 Snowball stems (the algorithm PostgreSQL's dictionary uses) of every indexed text beside it, and
-stems the words of a query, so that "numérique" finds "numériques" there too.
+stems the words of a query, so that "numérique" finds "numériques" there too
+(cms/search_sqlite.py).
 """
 
-import re
-from functools import cache, lru_cache
-
-import snowballstemmer
 from django.db import connection
-
-WORD_RE = re.compile(r"\w+", re.UNICODE)
-
-
-@cache
-def _stemmer():
-    return snowballstemmer.stemmer("french")
-
-
-@lru_cache(maxsize=100_000)
-def _stem(word):
-    return _stemmer().stemWord(word)
-
-
-def french_stems(text):
-    """The Snowball stems of the words of `text`, lower-cased, in order."""
-    return " ".join(_stem(word.lower()) for word in WORD_RE.findall(text or ""))
 
 
 def SearchBackend(params):  # noqa: N802 — the name Wagtail looks up in a backend module

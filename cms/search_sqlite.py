@@ -2,6 +2,10 @@
 folded copy (lower case, no accents) that LIKE searches for parts of words (cotraining.search).
 """
 
+import re
+from functools import cache, lru_cache
+
+import snowballstemmer
 from django.utils.encoding import force_str
 from modelsearch.backends.database.sqlite.sqlite import (
     SQLiteIndex,
@@ -13,7 +17,22 @@ from modelsearch.utils import get_content_type_pk
 
 from cotraining.folding import fold
 
-from .search_backends import french_stems
+WORD_RE = re.compile(r"\w+", re.UNICODE)
+
+
+@cache
+def _stemmer():
+    return snowballstemmer.stemmer("french")
+
+
+@lru_cache(maxsize=100_000)
+def _stem(word):
+    return _stemmer().stemWord(word)
+
+
+def french_stems(text):
+    """The Snowball stems of the words of `text`, lower-cased, in order."""
+    return " ".join(_stem(word.lower()) for word in WORD_RE.findall(text or ""))
 
 
 class FrenchSQLiteIndex(SQLiteIndex):

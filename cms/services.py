@@ -1,5 +1,6 @@
 """Use cases of the site layer. Views, tasks and the admin call these; they hold no rules."""
 
+from celery import shared_task
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import send_mail
@@ -11,11 +12,10 @@ from wagtail.log_actions import log
 from wagtail.models import Page
 
 from cotraining.constants import Role
-from cotraining.exceptions import ServiceError
+from cotraining.exceptions import TRANSIENT_ERRORS, ServiceError
 from cotraining.models import WorkshopPage
 from cotraining.origin import public_url
 
-from . import tasks
 from .models import ContentReport, ResourcePage, RetexPage
 
 # Audit-log action types, registered in wagtail_hooks.py.
@@ -89,7 +89,7 @@ def report_content(*, page, reason, message="", reporter=None):
             reporter=reporter,
         )
         log(report, REPORT_CONTENT, user=reporter, data={"page": page.pk, "reason": reason.value})
-        tasks.send_report_notification.delay_on_commit(report.pk)
+        send_report_notification.enqueue_on_commit(report.pk)
     return report
 
 
@@ -138,8 +138,22 @@ def report_recipients(*, academie):
     return sorted(email for email in emails if email)
 
 
-def send_report_notification(*, report):
-    """Email the people who handle `report`. Run by the task of the same name."""
+@shared_task(
+    name="cms.tasks.send_report_notification",
+    autoretry_for=TRANSIENT_ERRORS,
+    time_limit=60,
+    soft_time_limit=50,
+)
+def send_report_notification(report_id):
+    """Email the coordinators of a new content report; nothing when the report is gone."""
+    report = ContentReport.objects.select_related("page", "academie").filter(pk=report_id).first()
+    if report is None:
+        return 0
+    return email_report(report=report)
+
+
+def email_report(*, report):
+    """Email the people who handle `report` (run by send_report_notification)."""
     recipients = report_recipients(academie=report.academie)
     if not recipients:
         return 0

@@ -1,3 +1,4 @@
+from allauth.account.views import logout as allauth_logout
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path, re_path
@@ -6,8 +7,8 @@ from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
-from badges.indicators.api import api as indicators_api
 from cotraining.admin_views import site_history_urlpatterns
+from indicators.api import api as indicators_api
 
 from . import views
 from .auth import to_allauth
@@ -19,6 +20,9 @@ login_paths = [
     re_path(r"^admin/password_reset/", to_allauth("account_reset_password")),
     path("django-admin/login/", to_allauth("account_login", default_next="/django-admin/")),
     path("_util/login/", to_allauth("account_login")),
+    # And one way out: allauth's logout, which also ends a single sign-on provider's session.
+    path("admin/logout/", allauth_logout),
+    path("django-admin/logout/", allauth_logout),
 ]
 
 urlpatterns = [
@@ -30,11 +34,13 @@ urlpatterns = [
     path("admin/", include(wagtailadmin_urls)),
     path("django-admin/", admin.site.urls),
     path("documents/", include(wagtaildocs_urls)),
+    # Single sign-on (ProConnect, an académie's provider): 404 unless configured.
+    path("comptes/oidc/", include("cotraining.oidc")),
     path("comptes/", include("allauth.urls")),
     path("signaler/<int:page_id>/", views.report_content, name="report_content"),
     path("", include("cotraining.urls")),
     path("", include("badges.urls")),
-    path("", include("badges.indicators.urls")),
+    path("", include("indicators.urls")),
     path("api/indicateurs/", indicators_api.urls),
 ]
 

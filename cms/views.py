@@ -12,13 +12,13 @@ from cotraining.exceptions import ServiceError
 from . import services
 from .forms import ContentReportForm
 from .health import (
+    HEARTBEAT_KEY,
     check_backlog,
     may_see_details,
     presents_bearer_token,
     public_status,
     run_checks,
 )
-from .tasks import HEARTBEAT_KEY
 
 
 @never_cache

@@ -28,6 +28,8 @@ from wagtail.permission_policies import ModelPermissionPolicy
 from wagtail.permissions import policy_registry
 from wagtail.users.views import users as wagtail_users
 
+from .models import User
+
 ANY_ACTION = ["add", "change", "delete", "view"]
 
 
@@ -192,8 +194,6 @@ def visible_log_entries(user):
 
 
 def _log_users(request):
-    from .models import User
-
     ids = set()
     for _model, entries in visible_log_entries(request.user):
         ids.update(entries.get_user_ids())

@@ -58,6 +58,7 @@ class AuditAction:
     RESET_CALENDAR_FEED = "entrepairs.reset_calendar_feed"
     RESEND_NOTIFICATION = "entrepairs.resend_notification"
     CHANGE_EMAIL = "entrepairs.change_email"
+    LINK_IDENTITY = "entrepairs.link_identity"
 
 
 class Framework(models.TextChoices):

@@ -9,7 +9,9 @@ tools as UTF-8 (with or without BOM) with "," separators and ISO dates.
   is `date_certification`);
 - rows: (number, {column: stripped value}), numbered as a spreadsheet numbers its rows (header
   = 1, a cell spanning several lines still one row), blank rows skipped;
-- dates: `parse_date` reads dd/mm/yyyy and yyyy-mm-dd.
+- dates: `parse_date` reads dd/mm/yyyy and yyyy-mm-dd;
+- outcome: `ImportReport`, what every import tells the person who sent the file (lines read,
+  rows created, updated or unchanged, errors with their row number).
 
 Files are read twice by imports (validate everything, then write), so they must be seekable;
 rows are never all held in memory.
@@ -21,7 +23,9 @@ import io
 import re
 import unicodedata
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import ClassVar
 
 from django.utils.translation import gettext as _
 
@@ -189,3 +193,53 @@ class CsvRows:
             ) from exc
         finally:
             text.detach()
+
+
+# --- Reporting -------------------------------------------------------------------------------
+
+
+@dataclass
+class ImportReport:
+    """What one import read, wrote and refused: shared by every CSV import.
+
+    `errors` holds (row number, message) pairs, numbered as `CsvRows` numbers rows (header = 1;
+    0 = the file as a whole), the first `max_errors` only: `error_count` counts them all. An
+    import writes nothing unless the report is `ok`; `counts()` gives the fields its record
+    keeps (cotraining.DataImport, badges.PixImport), and `record` is that row once saved.
+    An import with more to say subclasses it (extra fields, another `max_errors`).
+    """
+
+    max_errors: ClassVar[int] = 500
+
+    lines: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    error_count: int = 0
+    errors: list = field(default_factory=list)
+    record: object = None
+
+    @property
+    def ok(self):
+        return self.error_count == 0
+
+    @property
+    def unreported_errors(self):
+        """Errors counted but not kept in `errors` (the report says "and N more")."""
+        return self.error_count - len(self.errors)
+
+    def add_error(self, line, message):
+        self.error_count += 1
+        if len(self.errors) < self.max_errors:
+            self.errors.append((line, message))
+
+    def counts(self):
+        """The outcome as an import record stores it (JSON-ready errors)."""
+        return {
+            "lines": self.lines,
+            "created": self.created,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "error_count": self.error_count,
+            "errors": [[line, message] for line, message in self.errors],
+        }

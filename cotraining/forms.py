@@ -6,6 +6,7 @@ from dsfr.forms import DsfrBaseForm
 from wagtail.admin.forms import WagtailAdminModelForm
 from wagtail.permission_policies.pages import PagePermissionPolicy
 
+from .choosers import EstablishmentChooserWidget
 from .constants import Degree, Role
 from .models import Discipline, Establishment, Session, WorkshopPage
 from .permissions import choosable_establishments
@@ -109,8 +110,6 @@ class SessionAdminForm(WagtailAdminModelForm):
             # A session belongs to its workshop: moving it would move its enrolments.
             self.fields["workshop"].disabled = True
         if "establishment" in self.fields:
-            from .choosers import EstablishmentChooserWidget
-
             field = self.fields["establishment"]
             field.widget = EstablishmentChooserWidget()
             if for_user is not None:

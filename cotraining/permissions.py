@@ -8,7 +8,15 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from .constants import EnrollmentStatus, Role, SessionStatus
-from .models import Enrollment, Notification, RoleAssignment, Session, User, WorkshopPage
+from .models import (
+    Enrollment,
+    Establishment,
+    Notification,
+    RoleAssignment,
+    Session,
+    User,
+    WorkshopPage,
+)
 
 
 def has_role(user, role):
@@ -40,10 +48,6 @@ def managed_sessions(user):
     )
 
 
-def can_manage_session(user, session):
-    return managed_sessions(user).filter(pk=session.pk).exists()
-
-
 def approvable_enrollments(user):
     """Enrolments waiting for this person's approval.
 
@@ -67,10 +71,6 @@ def approvable_enrollments(user):
         Q(user__establishment__in=headed)
         | Q(session__workshop__academie__in=coordinated_academies(user))
     ).exclude(user=user)
-
-
-def can_decide(user, enrollment):
-    return approvable_enrollments(user).filter(pk=enrollment.pk).exists()
 
 
 # --- The académie's people and records, as the Wagtail admin lists them ---------------------
@@ -130,8 +130,6 @@ def worked_academies(user):
 def choosable_establishments(user):
     """Establishments the admin offers this person (a session's venue): those of the académies
     they coordinate or train in; every one for a platform admin."""
-    from .models import Establishment
-
     if not user.is_authenticated:
         return Establishment.objects.none()
     if user.is_superuser:

@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 # The check letter alphabet has no I, O or Q (DOMAIN.md; verified on 0750654D, 0752524L, 0920131T).
 UAI_CHECK_LETTERS = "ABCDEFGHJKLMNPRSTUVWXYZ"
 UAI_RE = re.compile(r"^(\d{7})([A-Z])$")
+SCHOOL_YEAR_RE = re.compile(r"^(\d{4})-(\d{4})$")
 
 
 def uai_check_letter(first7: str) -> str:
@@ -32,4 +33,13 @@ def validate_uai(value: str) -> None:
             _("Code UAI « %(value)s » invalide : la lettre de contrôle devrait être %(letter)s."),
             code="uai_check_letter",
             params={"value": value, "letter": expected},
+        )
+
+
+def validate_school_year(value):
+    """A school year written as training plans write it: 2026-2027 (two consecutive years)."""
+    match = SCHOOL_YEAR_RE.match(value or "")
+    if not match or int(match[2]) != int(match[1]) + 1:
+        raise ValidationError(
+            _("Indiquez l'année scolaire sous la forme 2026-2027."), code="school_year"
         )

@@ -82,6 +82,8 @@ def register_audit_actions(actions):
         (AuditAction.WITHDRAW_COMPLETION, _("Validation retirée")),
         (AuditAction.RESEND_NOTIFICATION, _("Courriel renvoyé")),
         (AuditAction.CHANGE_EMAIL, _("Adresse électronique corrigée")),
+        (AuditAction.RESET_CALENDAR_FEED, _("Agenda personnel : nouvelle adresse")),
+        (AuditAction.LINK_IDENTITY, _("Connexion par un fournisseur d'identité reliée")),
     ):
         actions.register_action(action, label, label)
     actions.register_action(

@@ -1,5 +1,9 @@
-"""Manual and bulk awards: people chosen on a page, or a CSV file checked whole and then awarded
-by chunk tasks (one transaction each: assertions, audit entries, counts and the chunk's record).
+"""Bulk awards: a CSV file checked whole, then awarded by chunk tasks (one transaction each:
+assertions, audit entries, counts and the chunk's record). Awards by hand are in
+badges.services.awards.
+
+The database is the outbox: a file is a BulkAward row first, its tasks are queued after commit,
+and a job that stopped moving (its task never queued or lost) is queued again by beat.
 """
 
 import logging
@@ -7,6 +11,7 @@ import math
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
+from celery import shared_task
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
@@ -15,33 +20,24 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from kombu.exceptions import OperationalError as BrokerUnavailable
 from wagtail.log_actions import log
 
 from cotraining.csvio import CsvRows, parse_optional_date
-from cotraining.exceptions import ServiceError
+from cotraining.exceptions import TRANSIENT_ERRORS, ServiceError
 
-from ..constants import AuditAction, AwardRights
-from ..models import (
-    Assertion,
-    BadgeClassVersion,
-    BulkAward,
-    BulkAwardChunk,
-)
-from . import (
-    award_badge,
-    badge_image,
-    log_many,
-    new_assertion,
-    publish_version,
-    store_baked_image,
-)
+from ..constants import AuditAction
+from ..models import Assertion, BadgeClassVersion, BulkAward, BulkAwardChunk
+from .audit import log_many
+from .awards import evidence_for, new_assertion, refuse_automatic_only
+from .baking import badge_image, store_baked_image
+from .emails import send_badge_emails_task
+from .versions import publish_version
 
 User = get_user_model()
 logger = logging.getLogger(__name__)
 
-MANUAL_SOURCE = "manual"  # one manual award per badge and person: a second one is a no-op
-BULK_SOURCE = "bulk"  # likewise for files: a re-run or a second file counts "already had it"
+# One award per badge and person by file: a re-run or a second file counts "already had it".
+BULK_SOURCE = "bulk"
 START_BULK_AWARD = "entrepairs.start_bulk_award"  # audit action, registered in wagtail_hooks
 BULK_COLUMNS = ("email", "evidence_url", "narrative", "issued_on", "expires")
 MAX_BULK_ROWS = 5000
@@ -65,59 +61,6 @@ class CsvInvalid(ServiceError):
         )
         self.errors = errors[:MAX_REPORTED_ERRORS]
         self.count = count if count is not None else len(errors)
-
-
-def evidence_for(*, url="", narrative=""):
-    """The Open Badges Evidence of a manual or bulk award (nothing when neither is given)."""
-    evidence = {"type": "Evidence"}
-    if url:
-        evidence["id"] = url
-    if narrative:
-        evidence["narrative"] = narrative
-    return [evidence] if len(evidence) > 1 else []
-
-
-def refuse_automatic_only(badge_class):
-    """A badge whose criteria an automatic rule checks (a verified certification) is never
-    awarded by hand, whoever asks: the award page and bulk files both stop here."""
-    if badge_class.award_rights == AwardRights.AUTOMATIC:
-        raise ServiceError(
-            "automatic_only",
-            _("Le badge « %(badge)s » n'est décerné qu'automatiquement.")
-            % {"badge": badge_class.name},
-        )
-
-
-def award_manually(*, badge_class, people=(), emails=(), evidence_url="", narrative="", by):
-    """Award one badge to chosen people and typed addresses; returns (awarded, already_had).
-
-    Source "manual": a person gets a badge by hand once, so a second award is a no-op reported
-    as "already had it" rather than a duplicate assertion. Permission is checked by the caller
-    against `awardable_badge_classes`.
-    """
-    refuse_automatic_only(badge_class)
-    recipients = {person.email.strip().lower(): person for person in people}
-    typed = {email.strip().lower() for email in emails if email.strip()} - set(recipients)
-    if typed:
-        # Only an account whose address is verified: anyone may sign up with any address.
-        accounts = User.objects.with_verified_email(typed)
-        recipients.update({account.lower_email: account for account in accounts})
-        recipients.update({email: None for email in typed if email not in recipients})
-    if not recipients:
-        raise ServiceError("no_recipient", _("Choisissez au moins une personne."))
-    evidence = evidence_for(url=evidence_url, narrative=narrative)
-    awarded, already_had = [], []
-    for email, person in sorted(recipients.items()):
-        assertion, created = award_badge(
-            badge_class=badge_class,
-            email=email,
-            recipient=person,
-            source=MANUAL_SOURCE,
-            evidence=evidence,
-            awarded_by=by,
-        )
-        (awarded if created else already_had).append(assertion)
-    return awarded, already_had
 
 
 def _parse_bulk_row(values, today):
@@ -221,8 +164,6 @@ def validate_bulk_award_csv(file):
 
 def start_bulk_award(*, badge_class, rows, filename, by):
     """Record a validated file and enqueue its awards (after commit: the job must see the row)."""
-    from ..tasks import run_bulk_award
-
     refuse_automatic_only(badge_class)
     with transaction.atomic():
         bulk = BulkAward.objects.create(
@@ -233,22 +174,10 @@ def start_bulk_award(*, badge_class, rows, filename, by):
             total=len(rows),
         )
         log(bulk, START_BULK_AWARD, user=by, data={"badge": badge_class.name, "rows": len(rows)})
-        transaction.on_commit(lambda: enqueue(run_bulk_award, bulk.pk))
+        # A broker that is down delays the work and never fails the upload: the row stays
+        # pending, and resume_stalled_bulk_awards queues it again once the broker is back.
+        run_bulk_award_task.enqueue_on_commit(bulk.pk)
     return bulk
-
-
-def enqueue(task, *args):
-    """Publish a task whose work is already a row (the database is the outbox): a broker that
-    is down delays the work, and the request or task that asked never fails for it. The row
-    stays pending, and resume_stalled_bulk_awards queues it again once the broker is back."""
-    try:
-        task.delay(*args)
-    except BrokerUnavailable:  # kombu wraps the connection's errors in it
-        logger.warning(
-            "Broker unavailable: %s%r stays in the database, queued later", task.name, args
-        )
-        return False
-    return True
 
 
 def resume_stalled_bulk_awards(*, stalled_after=None):
@@ -260,8 +189,6 @@ def resume_stalled_bulk_awards(*, stalled_after=None):
     The delay is above the longest chunk task (its time limit) and the broker's visibility
     timeout is above it too: a chunk still waiting or running is never counted as lost by both.
     """
-    from ..tasks import run_bulk_award
-
     if stalled_after is None:
         stalled_after = timedelta(minutes=settings.BULK_AWARD_STALLED_MINUTES)
     now = timezone.now()
@@ -281,7 +208,7 @@ def resume_stalled_bulk_awards(*, stalled_after=None):
             logger.warning(
                 "Bulk award %s had not moved for %s: queued again", bulk_id, stalled_after
             )
-            enqueue(run_bulk_award, bulk_id)
+            run_bulk_award_task.enqueue(bulk_id)  # False, logged, while the broker is down
     return stalled
 
 
@@ -305,8 +232,6 @@ def run_bulk_award(*, bulk_id):
     after a failure resumes where it stopped and never counts a row twice. The chunk that
     brings `processed` to `total` marks the job done (award_bulk_chunk).
     """
-    from ..tasks import award_bulk_chunk
-
     bulk = BulkAward.objects.select_related("badge_class", "uploaded_by").filter(pk=bulk_id).first()
     if bulk is None or bulk.status == BulkAward.Status.DONE:
         return bulk
@@ -320,9 +245,7 @@ def run_bulk_award(*, bulk_id):
         recorded = set(bulk.chunks.values_list("index", flat=True))
         pending = [i for i in range(bulk_chunk_count(bulk.total)) if i not in recorded]
         for index in pending:
-            transaction.on_commit(
-                lambda index=index: enqueue(award_bulk_chunk, bulk.pk, index, version.pk)
-            )
+            award_bulk_chunk_task.enqueue_on_commit(bulk.pk, index, version.pk)
         if not pending:  # nothing left to award (an empty file, or only the marking was lost)
             _finish_bulk_award(bulk.pk)
     bulk.refresh_from_db()
@@ -434,8 +357,7 @@ def award_bulk_chunk(*, bulk_id, index, version_id):
             # add up one after the other, and only the one that completes the count sees it.
             _finish_bulk_award(bulk.pk)
             if awarded:
-                ids = [assertion.pk for assertion in awarded]
-                transaction.on_commit(lambda: _send_award_emails(ids), robust=True)
+                send_badge_emails_task.enqueue_on_commit([assertion.pk for assertion in awarded])
     except BaseException:
         _delete_files(stored)
         raise
@@ -485,12 +407,6 @@ def delete_orphan_assertion_images(*, older_than=ORPHAN_IMAGE_AGE, batch=1000):
     return deleted
 
 
-def _send_award_emails(assertion_ids):
-    from ..tasks import send_badge_emails
-
-    send_badge_emails.delay(assertion_ids)
-
-
 def fail_bulk_award(*, bulk_id, error):
     """A job or one of its chunks failed for good: say so on the job, with the reason."""
     BulkAward.objects.filter(pk=bulk_id).exclude(status=BulkAward.Status.DONE).update(
@@ -498,3 +414,71 @@ def fail_bulk_award(*, bulk_id, error):
         finished_at=timezone.now(),
         errors=[[0, _("Interrompu : %(error)s") % {"error": error}]],
     )
+
+
+# --- Tasks ----------------------------------------------------------------------------------
+
+
+def _retry_or_fail(task, bulk_id, exc):
+    """Retry a transient failure with backoff; past the last try, or for any other error, the
+    bulk award is marked failed with the reason before the error is raised."""
+    if isinstance(exc, TRANSIENT_ERRORS) and task.request.retries < task.max_retries:
+        if not task.request.is_eager:
+            raise task.retry(exc=exc, countdown=2**task.request.retries)
+    fail_bulk_award(bulk_id=bulk_id, error=exc)
+    raise exc
+
+
+@shared_task(
+    name="badges.tasks.run_bulk_award",
+    bind=True,
+    max_retries=3,
+    time_limit=300,
+    soft_time_limit=270,
+)
+def run_bulk_award_task(self, bulk_id):
+    """Start a validated file's award: its chunks go to award_bulk_chunk. Safe to run twice:
+    only the chunks not yet recorded are queued, and awards are idempotent."""
+    try:
+        bulk = run_bulk_award(bulk_id=bulk_id)
+    except Exception as exc:
+        _retry_or_fail(self, bulk_id, exc)
+    return bulk.status if bulk else None
+
+
+@shared_task(
+    name="badges.tasks.award_bulk_chunk",
+    bind=True,
+    max_retries=3,
+    # One chunk: BULK_CHUNK_ROWS baked images, a fraction of a second; minutes at worst.
+    time_limit=300,
+    soft_time_limit=270,
+)
+def award_bulk_chunk_task(self, bulk_id, index, version_id):
+    """Award one chunk of a file's rows. Safe to run twice: a chunk already recorded is a no-op."""
+    try:
+        chunk = award_bulk_chunk(bulk_id=bulk_id, index=index, version_id=version_id)
+    except Exception as exc:
+        _retry_or_fail(self, bulk_id, exc)
+    return chunk and chunk.awarded
+
+
+@shared_task(
+    name="badges.tasks.resume_stalled_bulk_awards",
+    time_limit=120,
+    soft_time_limit=100,
+)
+def resume_stalled_bulk_awards_task():
+    """Run by beat and at each worker's start: queue again the bulk awards that stopped moving
+    (never queued, or their task lost). Idempotent: recorded chunks are never redone."""
+    return len(resume_stalled_bulk_awards())
+
+
+@shared_task(
+    name="badges.tasks.delete_orphan_assertion_images",
+    time_limit=600,
+    soft_time_limit=540,
+)
+def delete_orphan_assertion_images_task():
+    """Run by beat: the images a killed chunk stored for rows that never committed."""
+    return delete_orphan_assertion_images()

@@ -8,6 +8,7 @@ batch in one transaction, so a run stopped half-way is simply run again; a secon
 nothing to change.
 """
 
+import json
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
@@ -20,6 +21,9 @@ from cotraining.origin import public_url
 
 from ..constants import AuditAction
 from ..models import Assertion, BadgeClass, BadgeClassVersion, Issuer
+from .audit import log_many
+from .baking import read_baked, store_baked_image
+from .openbadges import assertion_document, drop_cached_assertion
 
 BADGES_PATH = "/badges/"
 
@@ -98,8 +102,6 @@ def _batches(queryset, size):
 
 def _baked_is_stale(assertion, expected, old):
     """Whether the image baked for `assertion` does not carry `expected` (its JSON document)."""
-    from . import read_baked
-
     assertion.image.open("rb")
     try:
         content = assertion.image.read()
@@ -123,10 +125,6 @@ def move_site_origin(*, old=None, new=None, dry_run=False, batch_size=200, by=No
     baked JSON differs from the hosted one are baked again. Audited per badge class and per
     assertion (Wagtail log). With `dry_run`, counts and changes nothing.
     """
-    import json
-
-    from . import assertion_document, drop_cached_assertion, log_many, store_baked_image
-
     current = public_url("")
     new = normalise_origin(new or current)
     if new != current.rstrip("/"):

@@ -10,13 +10,19 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
+from celery import shared_task
 from django.conf import settings
+from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.db.models import Q, TextField
+from django.db.models.functions import Cast
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from wagtail.log_actions import log
 
-from cotraining.exceptions import ServiceError
+from cotraining.exceptions import TRANSIENT_ERRORS, ServiceError
+from cotraining.origin import public_url
 
 from ..constants import (
     CRCN_CODES,
@@ -29,6 +35,10 @@ from ..constants import (
     level_field,
 )
 from ..models import Assertion, BadgeClass, PixCertification, PixPlusEduResult
+from .awards import award_badge
+from .baking import store_baked_image
+from .openbadges import drop_cached_assertion
+from .revocation import revoke_assertions
 
 PIX_PLUS_EDU_SOURCE = "pix-plus-edu:"  # + certification pk: one badge per certificate
 _CODE = re.compile(PIX_CODE_REGEX)
@@ -366,8 +376,6 @@ def reject_certifications(*, certifications, reason, by):
             log(certification, AuditAction.REJECT_PIX, user=by, data={"reason": reason})
             _tell_holder(certification)
         if locked:
-            from . import revoke_assertions
-
             # The revocation reason is public (the hosted assertion answers 410 with it): the
             # reason written for the teacher, which may quote their certificate, stays private.
             revoke_assertions(
@@ -388,17 +396,51 @@ def _tell_holder(certification):
     declarations: nobody waits for them)."""
     if certification.source != PixSource.SELF:
         return
-    from ..tasks import notify_pix_review
+    notify_pix_review_task.enqueue_on_commit(certification.pk, certification.status)
 
-    pk, status = certification.pk, certification.status
-    transaction.on_commit(lambda: notify_pix_review.delay(pk, status), robust=True)
+
+def send_review_email(*, certification_id, status):
+    """Tell the holder that staff verified or refused their declaration (with the reason);
+    returns whether an email left.
+
+    `status` is the review being told: a certification reviewed again since is not told twice.
+    """
+    certification = (
+        PixCertification.objects.select_related("user")
+        .filter(pk=certification_id, status=status)
+        .first()
+    )
+    if certification is None:
+        return False
+    with translation.override(settings.LANGUAGE_CODE):
+        context = {"certification": certification, "site_url": public_url()}
+        subject = " ".join(
+            render_to_string("badges/email/pix_reviewed_subject.txt", context).split()
+        )
+        body = render_to_string("badges/email/pix_reviewed.txt", context)
+    EmailMessage(
+        subject=f"[Entrepairs] {subject}",
+        body=body,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[certification.user.email],
+    ).send()
+    return True
+
+
+@shared_task(
+    name="badges.tasks.notify_pix_review",
+    autoretry_for=TRANSIENT_ERRORS,
+    time_limit=60,
+    soft_time_limit=50,
+)
+def notify_pix_review_task(certification_id, status):
+    """Tell the holder of a declaration how staff reviewed it (send_review_email)."""
+    return send_review_email(certification_id=certification_id, status=status)
 
 
 def queue_pix_plus_edu_badges(certification):
     """A verified Pix+ Édu level may earn a badge: awarded by a task after commit."""
-    from ..tasks import award_pix_plus_edu_badges
-
-    transaction.on_commit(lambda: award_pix_plus_edu_badges.delay(certification.pk), robust=True)
+    award_pix_plus_edu_badges_task.enqueue_on_commit(certification.pk)
 
 
 def pix_plus_edu_evidence(*, certification, issuer):
@@ -432,8 +474,6 @@ def award_pix_plus_edu_badges(*, certification_id):
 
     Idempotent: source "pix-plus-edu:<certification>" and the assertion's unique constraint.
     """
-    from . import award_badge
-
     certification = (
         PixCertification.objects.select_related("user", "pix_plus_edu")
         .filter(pk=certification_id, status=PixStatus.VERIFIED)
@@ -459,6 +499,17 @@ def award_pix_plus_edu_badges(*, certification_id):
     return awarded
 
 
+@shared_task(
+    name="badges.tasks.award_pix_plus_edu_badges",
+    autoretry_for=TRANSIENT_ERRORS,
+    time_limit=120,
+    soft_time_limit=100,
+)
+def award_pix_plus_edu_badges_task(certification_id):
+    """Award the badges of a verified Pix+ Édu level. Safe to run twice (idempotent awards)."""
+    return [a.pk for a in award_pix_plus_edu_badges(certification_id=certification_id)]
+
+
 def _without_codes(text):
     """A text with every verification code taken out (and the words that announced it)."""
     text = re.sub(rf"\s*\(\s*code de vérification\s+{CODE_IN_TEXT}\s*\)", "", text)
@@ -468,9 +519,6 @@ def _without_codes(text):
 def leaking_pix_plus_edu_assertions():
     """Pix+ Édu assertions whose public parts (evidence, narrative, revocation reason) still
     hold a verification code: those awarded before codes were kept out of them."""
-    from django.db.models import Q, TextField
-    from django.db.models.functions import Cast
-
     return (
         Assertion.objects.filter(source__startswith=PIX_PLUS_EDU_SOURCE)
         .annotate(evidence_text=Cast("evidence", TextField()))
@@ -490,8 +538,6 @@ def redact_pix_plus_edu_assertions():
     The old image file is deleted before the new one is stored under the same name: media files
     are served publicly, and a copy left behind would still carry the code.
     """
-    from . import drop_cached_assertion, store_baked_image
-
     fixed = 0
     for pk in leaking_pix_plus_edu_assertions().values_list("pk", flat=True).order_by("pk"):
         with transaction.atomic():

@@ -9,14 +9,16 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import ClassVar
 
+from celery import shared_task
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from wagtail.log_actions import log
 
-from cotraining.csvio import CsvRows, parse_date
+from cotraining.csvio import CsvRows, ImportReport, parse_date
 from cotraining.exceptions import ServiceError
 from cotraining.models import User
 
@@ -158,23 +160,12 @@ def _parse_import_row(values):
 
 
 @dataclass
-class PixImportReport:
-    lines: int = 0
-    created: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    error_count: int = 0
-    errors: list = field(default_factory=list)  # [(line, message)]: the first ones
-    verified_ids: list = field(default_factory=list)  # certifications with a Pix+ Édu level
+class PixImportReport(ImportReport):
+    """The shared import report, with the certifications whose Pix+ Édu level is verified."""
 
-    @property
-    def ok(self):
-        return self.error_count == 0
+    max_errors: ClassVar[int] = MAX_REPORTED_ERRORS
 
-    def add_error(self, line, message):
-        self.error_count += 1
-        if len(self.errors) < MAX_REPORTED_ERRORS:
-            self.errors.append((line, message))
+    verified_ids: list = field(default_factory=list)
 
 
 def _rows(file):
@@ -392,8 +383,6 @@ def count_lines(file):
 
 def start_pix_import(*, file, filename, by):
     """Record an uploaded Pix Orga export and run it: small files now, large ones in a job."""
-    from ..tasks import run_pix_import
-
     name = Path(filename or "pix.csv").name[:255]
     with transaction.atomic():
         # Lines after the header, for the progress bar (blank lines make it an upper bound).
@@ -402,7 +391,7 @@ def start_pix_import(*, file, filename, by):
         pix_import.file.save("import.csv", file, save=False)
         pix_import.save()
         if lines > settings.PIX_IMPORT_SYNC_MAX_LINES:
-            run_pix_import.delay_on_commit(pix_import.pk)
+            run_pix_import_task.enqueue_on_commit(pix_import.pk)
             return pix_import
     return run_import(import_id=pix_import.pk)
 
@@ -452,13 +441,8 @@ def run_import(*, import_id):
         raise
     PixImport.objects.filter(pk=import_id).update(
         status=PixImport.Status.DONE if report.ok else PixImport.Status.REJECTED,
-        lines=report.lines,
         processed=report.lines,
-        created=report.created,
-        updated=report.updated,
-        unchanged=report.unchanged,
-        error_count=report.error_count,
-        errors=[[line, message] for line, message in report.errors],
+        **report.counts(),
         finished_at=timezone.now(),
     )
     # The uploaded file held personal data: it is not kept once the import is over.
@@ -466,3 +450,15 @@ def run_import(*, import_id):
     PixImport.objects.filter(pk=import_id).update(file="")
     pix_import.refresh_from_db()
     return pix_import
+
+
+@shared_task(
+    name="badges.tasks.run_pix_import",
+    # 200,000 lines are read twice and written in batches: minutes, never an hour.
+    time_limit=3600,
+    soft_time_limit=3500,
+)
+def run_pix_import_task(import_id):
+    """Validate then write a large Pix Orga export. Safe to run twice: a finished one is left."""
+    pix_import = run_import(import_id=import_id)
+    return pix_import.status if pix_import else None

@@ -2,7 +2,7 @@ from django.db import migrations
 
 
 def create(apps, schema_editor):
-    from cms.setup import ensure_site
+    from cms.site_structure import ensure_site
 
     ensure_site(apps)
 

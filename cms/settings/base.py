@@ -28,6 +28,7 @@ CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 INSTALLED_APPS = [
     # Our apps first so that their templates override the libraries' ones.
     "cms",
+    "indicators",
     "badges",
     "cotraining",
     "dsfr",
@@ -139,8 +140,9 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "/"
-# django-allauth handles local accounts now; an OIDC provider (ProConnect, an académie's IdP) is
-# added later by enabling allauth.socialaccount.providers.openid_connect — nothing else changes.
+# django-allauth handles local accounts; single sign-on (ProConnect, an académie's provider) is
+# mozilla-django-oidc's, below: allauth's openid_connect provider lacks what ProConnect requires
+# (32-character state, nonce, signed userinfo, logout at the provider).
 ACCOUNT_ADAPTER = "cotraining.adapters.AccountAdapter"
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_LOGIN_METHODS = {"email"}
@@ -167,6 +169,50 @@ WAGTAIL_PASSWORD_RESET_ENABLED = False
 ALLAUTH_TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 ALLAUTH_TRUSTED_CLIENT_IP_HEADER = env("TRUSTED_CLIENT_IP_HEADER", default="") or None
 RATELIMIT_IP_META_KEY = "cms.auth.client_ip"
+
+# Single sign-on through OpenID Connect: ProConnect, or an académie's own provider
+# (cotraining/oidc.py, mozilla-django-oidc). Off unless a client id and the provider's endpoints
+# (or its discovery URL, which fills them) are set: the login page is then as without it.
+OIDC_RP_CLIENT_ID = env("OIDC_RP_CLIENT_ID", default="")
+OIDC_RP_CLIENT_SECRET = env("OIDC_RP_CLIENT_SECRET", default="")
+OIDC_OP_DISCOVERY_URL = env("OIDC_OP_DISCOVERY_URL", default="")
+OIDC_OP_ISSUER = env("OIDC_OP_ISSUER", default="")
+OIDC_OP_AUTHORIZATION_ENDPOINT = env("OIDC_OP_AUTHORIZATION_ENDPOINT", default="")
+OIDC_OP_TOKEN_ENDPOINT = env("OIDC_OP_TOKEN_ENDPOINT", default="")
+OIDC_OP_USER_ENDPOINT = env("OIDC_OP_USER_ENDPOINT", default="")
+OIDC_OP_JWKS_ENDPOINT = env("OIDC_OP_JWKS_ENDPOINT", default="")
+OIDC_OP_LOGOUT_ENDPOINT = env("OIDC_OP_LOGOUT_ENDPOINT", default="")
+OIDC_RP_SIGN_ALGO = env("OIDC_RP_SIGN_ALGO", default="RS256")
+OIDC_RP_SCOPES = env(
+    "OIDC_RP_SCOPES", default="openid email given_name usual_name uid siret idp_id"
+)
+# Space-separated; sent as acr_values, and the ID token's acr must be one of them.
+OIDC_ACR_VALUES = env("OIDC_ACR_VALUES", default="")
+# ProConnect answers userinfo as a signed JWT only; an académie's provider may answer JSON.
+OIDC_USERINFO_SIGNED = env.bool("OIDC_USERINFO_SIGNED", default=True)
+# ProConnect's identity providers accepted (idp_id); empty: all of them.
+OIDC_ALLOWED_IDP_IDS = env.list("OIDC_ALLOWED_IDP_IDS", default=[])
+# "ProConnect" shows the official button; another name, a plain button with that name.
+OIDC_PROVIDER_NAME = env("OIDC_PROVIDER_NAME", default="ProConnect")
+# Accounts that have signed in through the provider may no longer log in with a password.
+OIDC_ONLY_FOR_LINKED_ACCOUNTS = env.bool("OIDC_ONLY_FOR_LINKED_ACCOUNTS", default=False)
+OIDC_TIMEOUT = env.float("OIDC_TIMEOUT", default=10)
+OIDC_ENABLED = bool(
+    OIDC_RP_CLIENT_ID
+    and (
+        OIDC_OP_DISCOVERY_URL
+        or (OIDC_OP_AUTHORIZATION_ENDPOINT and OIDC_OP_TOKEN_ENDPOINT and OIDC_OP_USER_ENDPOINT)
+    )
+)
+if OIDC_ENABLED:
+    AUTHENTICATION_BACKENDS.append("cotraining.oidc.OIDCBackend")
+# mozilla-django-oidc: the ID token is kept in the session for the logout (id_token_hint);
+# state and nonce are 32 random characters (its defaults, ProConnect's minimum); no PKCE
+# (ProConnect refuses any parameter it does not list).
+OIDC_STORE_ID_TOKEN = True
+OIDC_STATE_SIZE = 32
+OIDC_NONCE_SIZE = 32
+OIDC_USE_NONCE = True
 
 # --- Internationalisation ---------------------------------------
 LANGUAGE_CODE = "fr"
@@ -251,7 +297,7 @@ else:
 # (allauth's do the same through cms.cache.ResilientRedisCache.add).
 RATELIMIT_FAIL_OPEN = True
 # Each process's own memory, for the few documents read at every request (hosted assertions)
-# and kept there a few seconds only (badges.services.ASSERTION_LOCAL_SECONDS).
+# and kept there a few seconds only (badges.services.openbadges.ASSERTION_LOCAL_SECONDS).
 CACHES["local"] = {
     "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
     "LOCATION": "entrepairs-local",
@@ -368,9 +414,9 @@ BULK_AWARD_STALLED_MINUTES = env.int("BULK_AWARD_STALLED_MINUTES", default=15)
 # /health/ says "degraded" when a bulk award has not moved, or a queue holds a task published,
 # longer ago than this (twice the requeue delay: a requeue that did not help).
 HEALTH_BACKLOG_MINUTES = env.int("HEALTH_BACKLOG_MINUTES", default=30)
-# The indicator dashboards' snapshots (badges/indicators/models.py): the defaults warmed and the
-# stale ones read lately refreshed, every ten minutes.
-CELERY_IMPORTS = ("badges.indicators.tasks",)
+# The indicator dashboards' snapshots (indicators/models.py): the defaults warmed and the
+# stale ones read lately refreshed, every ten minutes. The task names keep the prefix of the
+# days the app lived in badges (beat and queued messages use them).
 CELERY_BEAT_SCHEDULE["refresh-indicator-snapshots"] = {
     "task": "badges.indicators.tasks.refresh_indicator_snapshots",
     "schedule": crontab(minute="*/10"),
@@ -487,6 +533,23 @@ SECURE_CSP_ADMIN = {
     "img-src": [CSP.SELF, "data:", "blob:", "https:"],
 }
 CSP_ADMIN_PATH_PREFIXES = ("/admin/", "/django-admin/")
+# Single sign-on: the login button and the logout (allauth's form, redirected to end_session)
+# are forms whose redirects lead to the provider, and browsers hold a form's redirects to
+# form-action too. Its origin(s): the discovery URL's and the endpoints' set explicitly.
+if OIDC_ENABLED:
+    _provider_origins = sorted(
+        {
+            "{0.scheme}://{0.netloc}".format(urlsplit(url))
+            for url in (
+                OIDC_OP_DISCOVERY_URL,
+                OIDC_OP_AUTHORIZATION_ENDPOINT,
+                OIDC_OP_LOGOUT_ENDPOINT,
+            )
+            if url
+        }
+    )
+    for _policy in (SECURE_CSP, SECURE_CSP_ADMIN):
+        _policy["form-action"] = [CSP.SELF, *_provider_origins]
 # Uploaded files (badge and issuer images, Wagtail documents, PIX attestations, MEDIA_URL when
 # Django serves it): a sandbox with nothing allowed but their own styles and data: pictures, so
 # that a file opened from the site's origin can never run script there.

@@ -1,26 +1,20 @@
-"""Models of the co-training layer: territory and people, then workshops and their sessions."""
+"""Models of the co-training layer, one module per subject; this package only re-exports them.
+
+territory (académies, départements, sectors, establishments), reference (disciplines,
+competences), people (users, roles, académie groups), imports (file imports), pages (the
+catalogue and workshop pages), sessions, enrollments (enrolments, completions, emails owed,
+calendar feeds), search (synonyms).
+"""
 
 from .enrollments import CalendarFeed, Completion, Enrollment, Notification
-from .people import (
-    Academie,
-    AcademieGroup,
-    Competence,
-    DataImport,
-    Departement,
-    Discipline,
-    Establishment,
-    RoleAssignment,
-    Sector,
-    User,
-)
+from .identities import FederatedIdentity
+from .imports import DataImport
+from .pages import WorkshopIndexPage, WorkshopPage, WorkshopPageTag
+from .people import AcademieGroup, RoleAssignment, User
+from .reference import Competence, Discipline
 from .search import SearchSynonym
-from .workshops import (
-    Session,
-    WorkshopIndexPage,
-    WorkshopPage,
-    WorkshopPageTag,
-    validate_school_year,
-)
+from .sessions import Session
+from .territory import Academie, Departement, Establishment, Sector
 
 __all__ = [
     "Academie",
@@ -33,6 +27,7 @@ __all__ = [
     "Discipline",
     "Enrollment",
     "Establishment",
+    "FederatedIdentity",
     "Notification",
     "RoleAssignment",
     "SearchSynonym",
@@ -42,5 +37,4 @@ __all__ = [
     "WorkshopIndexPage",
     "WorkshopPage",
     "WorkshopPageTag",
-    "validate_school_year",
 ]

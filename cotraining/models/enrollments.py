@@ -21,7 +21,8 @@ from ..constants import (
     NotificationStatus,
     SessionStatus,
 )
-from .workshops import Session, WorkshopPage
+from .pages import WorkshopPage
+from .sessions import Session
 
 
 class EnrollmentQuerySet(models.QuerySet):

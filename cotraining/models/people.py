@@ -1,4 +1,5 @@
-"""Territory, people and roles: the lowest layer of Entrepairs."""
+"""People and their roles: the user (login by email), role assignments over a territory, and
+the académie groups that carry a role's page permissions."""
 
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import PermissionsMixin
@@ -8,150 +9,11 @@ from django.db.models.functions import Concat, Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from ..constants import Degree, EstablishmentType, Framework, Role, SectorKind
+from ..constants import Degree, Role
 from ..folding import Fold
 from ..managers import UserManager
-from ..validators import validate_uai
-
-
-class Academie(models.Model):
-    """A rectorat's territory. Codes are those of the annuaire de l'éducation (Poitiers = 13)."""
-
-    code = models.CharField(_("code"), max_length=3, unique=True)
-    name = models.CharField(_("nom"), max_length=100)
-
-    class Meta:
-        verbose_name = _("académie")
-        verbose_name_plural = _("académies")
-        ordering = ["name"]
-
-    def __str__(self):
-        return self.name
-
-
-class Departement(models.Model):
-    """Codes on three characters as in the annuaire and UAIs: 016, 075, 02A, 971."""
-
-    code = models.CharField(_("code"), max_length=3, unique=True)
-    name = models.CharField(_("nom"), max_length=100)
-    academie = models.ForeignKey(
-        Academie, on_delete=models.PROTECT, related_name="departements", verbose_name=_("académie")
-    )
-
-    class Meta:
-        verbose_name = _("département")
-        verbose_name_plural = _("départements")
-        ordering = ["code"]
-
-    def __str__(self):
-        return f"{self.code.lstrip('0') or self.code} — {self.name}"
-
-
-class Sector(models.Model):
-    """A circonscription (1er degré, led by an IEN) or a bassin (2nd degré)."""
-
-    kind = models.CharField(_("type"), max_length=20, choices=SectorKind.choices)
-    code = models.CharField(_("code"), max_length=20)
-    name = models.CharField(_("nom"), max_length=150)
-    departement = models.ForeignKey(
-        Departement, on_delete=models.PROTECT, related_name="sectors", verbose_name=_("département")
-    )
-
-    class Meta:
-        verbose_name = _("circonscription ou bassin")
-        verbose_name_plural = _("circonscriptions et bassins")
-        ordering = ["departement__code", "name"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["departement", "kind", "code"], name="sector_unique_code"
-            ),
-        ]
-
-    def __str__(self):
-        return f"{self.get_kind_display()} {self.name}"
-
-
-class Establishment(models.Model):
-    """A school, identified by its UAI (ex-RNE)."""
-
-    uai = models.CharField(_("UAI"), max_length=8, unique=True, validators=[validate_uai])
-    name = models.CharField(_("nom"), max_length=200)
-    type = models.CharField(
-        _("type"), max_length=20, choices=EstablishmentType.choices, default=EstablishmentType.OTHER
-    )
-    degree = models.CharField(_("degré"), max_length=1, choices=Degree.choices, blank=True)
-    commune = models.CharField(_("commune"), max_length=150, blank=True)
-    departement = models.ForeignKey(
-        Departement,
-        on_delete=models.PROTECT,
-        related_name="establishments",
-        verbose_name=_("département"),
-    )
-    sector = models.ForeignKey(
-        Sector,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="establishments",
-        verbose_name=_("circonscription ou bassin"),
-    )
-
-    class Meta:
-        verbose_name = _("établissement")
-        verbose_name_plural = _("établissements")
-        ordering = ["name"]
-        indexes = [models.Index(fields=["departement", "type"])]
-
-    def __str__(self):
-        return f"{self.name} ({self.commune}) — {self.uai}" if self.commune else self.name
-
-
-class Discipline(models.Model):
-    """A subject taught (2nd degré) or the polyvalent teaching of the 1er degré."""
-
-    code = models.SlugField(_("code"), max_length=50, unique=True)
-    name = models.CharField(_("nom"), max_length=100)
-
-    class Meta:
-        verbose_name = _("discipline")
-        verbose_name_plural = _("disciplines")
-        ordering = ["name"]
-
-    def __str__(self):
-        return self.name
-
-
-class CompetenceQuerySet(models.QuerySet):
-    def crcn_names(self):
-        """{"1.1": "Mener une recherche et une veille d'information", …}: the 16 CRCN names."""
-        return dict(self.filter(framework=Framework.CRCN).values_list("code", "name"))
-
-
-class Competence(models.Model):
-    """A competence of the CRCN (1.1 … 5.2, what PIX certifies) or a Pix+ Édu scope.
-
-    Reference data loaded by a migration from cotraining/data/competences.csv.
-    """
-
-    framework = models.CharField(_("référentiel"), max_length=20, choices=Framework.choices)
-    code = models.CharField(_("code"), max_length=10)
-    domain = models.CharField(_("domaine"), max_length=100)
-    name = models.CharField(_("nom"), max_length=150)
-
-    objects = CompetenceQuerySet.as_manager()
-
-    class Meta:
-        verbose_name = _("compétence")
-        verbose_name_plural = _("compétences")
-        ordering = ["framework", "code"]
-        constraints = [
-            models.UniqueConstraint(fields=["framework", "code"], name="competence_unique_code")
-        ]
-
-    def __str__(self):
-        if self.framework == Framework.CRCN:
-            return f"{self.code} {self.name}"
-        return self.name
+from .reference import Discipline
+from .territory import Academie, Departement, Establishment
 
 
 class User(AbstractBaseUser, PermissionsMixin):
@@ -327,40 +189,6 @@ class RoleAssignment(models.Model):
     @property
     def scope(self):
         return self.academie or self.departement or self.establishment
-
-
-class DataImport(models.Model):
-    """The outcome of one file import (establishments now; PIX results and badges later)."""
-
-    class Kind(models.TextChoices):
-        ESTABLISHMENTS = "establishments", _("Établissements")
-
-    class Status(models.TextChoices):
-        DONE = "done", _("Importé")
-        REJECTED = "rejected", _("Refusé (rien n'a été écrit)")
-
-    kind = models.CharField(_("type"), max_length=30, choices=Kind.choices)
-    filename = models.CharField(_("fichier"), max_length=255)
-    status = models.CharField(_("statut"), max_length=20, choices=Status.choices)
-    lines = models.PositiveIntegerField(_("lignes lues"), default=0)
-    created = models.PositiveIntegerField(_("créés"), default=0)
-    updated = models.PositiveIntegerField(_("mis à jour"), default=0)
-    unchanged = models.PositiveIntegerField(_("inchangés"), default=0)
-    error_count = models.PositiveIntegerField(_("erreurs"), default=0)
-    # The first errors only (line, message): the count above is the full number.
-    errors = models.JSONField(_("détail des erreurs"), default=list, blank=True)
-    user = models.ForeignKey(
-        User, on_delete=models.SET_NULL, null=True, blank=True, verbose_name=_("par")
-    )
-    created_at = models.DateTimeField(_("le"), auto_now_add=True)
-
-    class Meta:
-        verbose_name = _("import de fichier")
-        verbose_name_plural = _("imports de fichiers")
-        ordering = ["-created_at"]
-
-    def __str__(self):
-        return f"{self.get_kind_display()} — {self.filename} ({self.get_status_display()})"
 
 
 class AcademieGroup(models.Model):

@@ -38,10 +38,6 @@ class SearchSynonym(models.Model):
         parts = (" ".join(part.split()) for part in (terms or "").split(","))
         return list(dict.fromkeys(part for part in parts if part))
 
-    @property
-    def term_list(self):
-        return self.split(self.terms)
-
     def clean(self):
         super().clean()
         terms = self.split(self.terms)

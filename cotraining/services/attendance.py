@@ -4,6 +4,7 @@ from datetime import timedelta
 from decimal import Decimal, InvalidOperation
 
 import pyotp
+from celery import shared_task
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
@@ -355,6 +356,12 @@ def complete_ended_sessions(*, now=None, limit=500):
             Session.objects.filter(pk=pk).update(completion_evaluated_at=now)
             done += 1
     return done
+
+
+@shared_task(name="cotraining.tasks.complete_ended_sessions", time_limit=300, soft_time_limit=280)
+def complete_ended_sessions_task():
+    """Run by beat: completions of the sessions that ended since the last run (idempotent)."""
+    return complete_ended_sessions()
 
 
 def complete_ended_attendance(*, user, now=None):

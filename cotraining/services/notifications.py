@@ -9,6 +9,7 @@ import logging
 import smtplib
 from datetime import timedelta
 
+from celery import shared_task
 from django.conf import settings
 from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
@@ -18,6 +19,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from wagtail.log_actions import log
 
+from ..calendar import session_invitation
 from ..constants import (
     AuditAction,
     EnrollmentStatus,
@@ -26,9 +28,11 @@ from ..constants import (
     NotificationStatus,
     SessionStatus,
 )
-from ..exceptions import ServiceError
+from ..exceptions import TRANSIENT_ERRORS, ServiceError
 from ..models import Enrollment, Notification
 from ..origin import public_url
+from ..pdfs import convocation_pdf
+from .people import change_email
 
 logger = logging.getLogger(__name__)
 
@@ -49,8 +53,6 @@ def queue_notification(*, enrollment, kind, key="", recipient=None):
 
     Idempotent: the same (enrolment, recipient, kind, key) is recorded and sent once.
     """
-    from ..tasks import deliver_notification
-
     recipient = recipient or enrollment.user
     try:
         with transaction.atomic():
@@ -60,9 +62,9 @@ def queue_notification(*, enrollment, kind, key="", recipient=None):
     except IntegrityError:  # a concurrent call recorded it first
         return None
     if created:
-        # robust: a broker outage must not fail the request once the change is committed; the
-        # row stays pending and beat's retry_pending_notifications sends it later.
-        transaction.on_commit(lambda: deliver_notification.delay(notification.pk), robust=True)
+        # A broker outage never fails the request once the change is committed: the row stays
+        # pending and beat's retry_pending_notifications sends it later.
+        deliver_notification_task.enqueue_on_commit(notification.pk)
     return notification
 
 
@@ -95,9 +97,6 @@ def _still_relevant(notification):
 
 def build_message(notification) -> EmailMessage:
     """The email for a notification: subject and body from templates, documents attached."""
-    from ..calendar import session_invitation
-    from ..documents import convocation_pdf
-
     enrollment = notification.enrollment
     session = enrollment.session
     context = {
@@ -234,8 +233,6 @@ def queue_due_reminders(*, now=None):
 def retry_pending_notifications(*, now=None):
     """Enqueue again the emails still pending a while after they were recorded: those whose
     attempt failed, and any whose task was lost (a worker killed, eager mode's single try)."""
-    from ..tasks import deliver_notification
-
     now = now or timezone.now()
     ids = list(
         Notification.objects.due()
@@ -243,7 +240,7 @@ def retry_pending_notifications(*, now=None):
         .values_list("pk", flat=True)[:500]
     )
     for pk in ids:
-        deliver_notification.delay(pk)
+        deliver_notification_task.enqueue_on_commit(pk)
     return len(ids)
 
 
@@ -285,8 +282,6 @@ def resend_notification(*, notification, by):
     or one that no longer makes sense (the seat was given back, the session cancelled or begun,
     a newer convocation exists) is refused with the reason, and nothing changes.
     """
-    from ..tasks import deliver_notification
-
     with transaction.atomic():
         notification = _load(notification.pk, lock=True)
         if notification is None:
@@ -304,8 +299,7 @@ def resend_notification(*, notification, by):
             user=by,
             data={"recipient": notification.recipient.email},
         )
-        pk = notification.pk
-        transaction.on_commit(lambda: deliver_notification.delay(pk), robust=True)
+        deliver_notification_task.enqueue_on_commit(notification.pk)
     return notification
 
 
@@ -331,8 +325,6 @@ def correct_address_and_resend(*, notification, email, by, request=None):
     uniqueness, the new address unverified with a verification email, audit). Nothing changes
     when the email cannot be resent, so a coordinator never rewrites an address for nothing.
     """
-    from .people import change_email
-
     with transaction.atomic():
         locked = _load(notification.pk, lock=True)
         if locked is None:
@@ -340,3 +332,37 @@ def correct_address_and_resend(*, notification, email, by, request=None):
         _check_resendable(locked)
         change_email(user=locked.recipient, email=email, by=by, request=request)
         return resend_notification(notification=locked, by=by)
+
+
+# --- Tasks (registered as cotraining.tasks.*, re-exported there) ----------------------------
+
+
+@shared_task(
+    name="cotraining.tasks.deliver_notification",
+    bind=True,
+    autoretry_for=TRANSIENT_ERRORS,
+    max_retries=6,
+    time_limit=120,
+    soft_time_limit=100,
+)
+def deliver_notification_task(self, notification_id):
+    """Send one owed email. A failed attempt is retried with exponential backoff (1, 2, 4…
+    minutes); after NOTIFICATION_MAX_ATTEMPTS it is marked failed for coordinators to see."""
+    status = deliver_notification(notification_id=notification_id)
+    if status == NotificationStatus.PENDING and not self.request.is_eager:
+        raise self.retry(countdown=60 * 2**self.request.retries)
+    return status
+
+
+@shared_task(name="cotraining.tasks.send_due_reminders", time_limit=300, soft_time_limit=280)
+def send_due_reminders_task():
+    """Run by beat: record and send the reminders that are due (idempotent)."""
+    return queue_due_reminders()
+
+
+@shared_task(
+    name="cotraining.tasks.retry_pending_notifications", time_limit=120, soft_time_limit=100
+)
+def retry_pending_notifications_task():
+    """Run by beat: enqueue again emails still pending (failed attempts, lost tasks)."""
+    return retry_pending_notifications()

@@ -22,10 +22,10 @@ from .. import services
 from ..calendar import calendar_feed, session_invitation
 from ..confirmation import confirmation_page
 from ..constants import ACTIVE_ENROLLMENT_STATUSES, EnrollmentMode, EnrollmentStatus, Role
-from ..documents import certificate_pdf, convocation_pdf
 from ..exceptions import ServiceError
 from ..models import CalendarFeed, Completion, Enrollment, Session
 from ..origin import public_url
+from ..pdfs import certificate_pdf, convocation_pdf
 from ..permissions import has_role
 
 
@@ -207,10 +207,8 @@ def certificate(request, pk):
 @require_POST
 def reset_calendar_feed(request):
     """Create the private feed, or replace its secret address (the old one stops working)."""
-    feed, created = CalendarFeed.objects.get_or_create(user=request.user)
+    _feed, created = services.reset_calendar_feed(user=request.user)
     if not created:
-        feed.token = CalendarFeed._meta.get_field("token").default()
-        feed.save()
         messages.success(
             request, _("Nouvelle adresse d'agenda créée : l'ancienne ne fonctionne plus.")
         )

@@ -18,9 +18,9 @@ from django.views.decorators.http import require_POST
 
 from .. import agenda, services
 from ..constants import Attendance, EnrollmentStatus
-from ..documents import attendance_sheet_pdf
 from ..exceptions import ServiceError
 from ..origin import public_url
+from ..pdfs import attendance_sheet_pdf
 from ..permissions import coordinated_academies, managed_sessions
 from ..spreadsheets import csv_writer
 

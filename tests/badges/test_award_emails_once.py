@@ -8,9 +8,10 @@ import time_machine
 from django.core.mail.backends.locmem import EmailBackend
 from django.utils import timezone
 
-from badges import services, tasks
+from badges import tasks
 from badges.models import Assertion
-from badges.services import award_badge
+from badges.services import emails
+from badges.services.awards import award_badge
 from tests.factories import make_badge_class
 
 pytestmark = pytest.mark.django_db
@@ -39,11 +40,11 @@ def test_two_catch_ups_running_at_once_send_each_email_once(awards, mailoutbox, 
 
     def send_while_another_catch_up_runs(self, messages):
         if not second:  # while the first email leaves, another delivery takes the same list
-            second.append(services.send_award_emails(assertion_ids=ids))
+            second.append(emails.send_award_emails(assertion_ids=ids))
         return real_send(self, messages)
 
     monkeypatch.setattr(EmailBackend, "send_messages", send_while_another_catch_up_runs)
-    first = services.send_award_emails(assertion_ids=ids)
+    first = emails.send_award_emails(assertion_ids=ids)
     assert (first, second) == (5, [0])
     assert recipients(mailoutbox) == [f"p{i}@b.fr" for i in range(5)]
     assert not Assertion.objects.filter(emailed_at__isnull=True).exists()
@@ -61,7 +62,7 @@ def test_a_worker_killed_mid_list_leaves_its_sent_emails_recorded(awards, mailou
 
     monkeypatch.setattr(EmailBackend, "send_messages", killed_at_the_fourth)
     with pytest.raises(SystemExit):
-        services.send_award_emails(assertion_ids=ids)
+        emails.send_award_emails(assertion_ids=ids)
     monkeypatch.setattr(EmailBackend, "send_messages", real_send)
     assert recipients(mailoutbox) == ["p0@b.fr", "p1@b.fr", "p2@b.fr"]
     assert Assertion.objects.filter(emailed_at__isnull=False).count() == 3
@@ -74,7 +75,7 @@ def test_a_worker_killed_mid_list_leaves_its_sent_emails_recorded(awards, mailou
     with later(16 + 60):
         assert tasks.email_unsent_awards.delay().get() == 0
     # Past the claim timeout: at least once.
-    with later(16 + services.EMAIL_CLAIM_TIMEOUT.total_seconds() / 60):
+    with later(16 + emails.EMAIL_CLAIM_TIMEOUT.total_seconds() / 60):
         assert tasks.email_unsent_awards.delay().get() == 1
         assert tasks.email_unsent_awards.delay().get() == 0
     assert recipients(mailoutbox) == [f"p{i}@b.fr" for i in range(5)]
@@ -85,8 +86,8 @@ def test_a_claim_left_by_a_killed_worker_holds_off_every_delivery_until_it_expir
 ):
     ids = [a.pk for a in awards]
     Assertion.objects.filter(pk__in=ids[:2]).update(emailing_started_at=timezone.now())
-    assert services.send_award_emails(assertion_ids=ids) == 3
-    assert services.send_award_emails(assertion_ids=ids) == 0
-    with later(services.EMAIL_CLAIM_TIMEOUT.total_seconds() / 60 + 1):
-        assert services.send_award_emails(assertion_ids=ids) == 2
+    assert emails.send_award_emails(assertion_ids=ids) == 3
+    assert emails.send_award_emails(assertion_ids=ids) == 0
+    with later(emails.EMAIL_CLAIM_TIMEOUT.total_seconds() / 60 + 1):
+        assert emails.send_award_emails(assertion_ids=ids) == 2
     assert recipients(mailoutbox) == [f"p{i}@b.fr" for i in range(5)]

@@ -7,12 +7,10 @@ from django.utils import timezone
 
 from badges.constants import BadgeKind, ExpiryRule
 from badges.models import Assertion, hash_identity
-from badges.services import (
-    award_badge,
-    publish_version,
-    read_baked,
-    revoke_assertion,
-)
+from badges.services.awards import award_badge
+from badges.services.baking import read_baked
+from badges.services.revocation import revoke_assertion
+from badges.services.versions import publish_version
 from cotraining.constants import Attendance
 from cotraining.exceptions import ServiceError
 from cotraining.services import enroll, record_attendance
@@ -137,7 +135,7 @@ def test_attendance_corrected_down_revokes_and_a_new_completion_awards_again(
 
 
 def test_beat_awards_what_a_lost_task_did_not(issuer):
-    from badges.services import completions_missing_badges
+    from badges.services.awards import completions_missing_badges
     from badges.tasks import award_missing_completion_badges
     from cotraining.models import Completion
     from tests.factories import CompletionFactory, workshop_page
@@ -187,7 +185,7 @@ def test_beat_emails_the_recent_awards_whose_email_task_was_lost(issuer, mailout
 def test_a_new_image_alone_publishes_a_new_version_and_each_version_keeps_its_image(client, issuer):
     from django.core.files.base import ContentFile
 
-    from badges.services import read_baked
+    from badges.services.baking import read_baked
     from tests.factories import SVG
 
     def served(url):

@@ -15,6 +15,7 @@ from kombu.exceptions import OperationalError
 from badges import tasks
 from badges.models import Assertion, BulkAward
 from badges.services import bulk as bulk_awards
+from badges.services.awards import award_badge
 from cms.celery import RESUME_AT_WORKER_START, resume_lost_work
 from tests.factories import make_badge_class
 
@@ -44,7 +45,7 @@ def test_a_file_uploaded_while_the_broker_is_down_is_queued_then_awarded_once(
     client.force_login(coordinator)
     upload = SimpleUploadedFile("f.csv", ("email\n" + "\n".join(emails(12))).encode())
     with monkeypatch.context() as broker:
-        broker.setattr(tasks.run_bulk_award, "delay", broker_down)
+        broker.setattr(tasks.run_bulk_award, "apply_async", broker_down)
         with django_capture_on_commit_callbacks(execute=True):
             response = client.post(
                 reverse("badges:bulk_award"), {"badge_class": badge.pk, "file": upload}
@@ -78,14 +79,14 @@ def test_a_job_whose_chunk_tasks_were_lost_resumes_and_awards_each_row_once(
     rows = bulk_awards.validate_bulk_award_csv(
         SimpleUploadedFile("f.csv", ("email\n" + "\n".join(emails(25))).encode())
     )
-    real_delay = tasks.award_bulk_chunk.delay
+    real_apply_async = tasks.award_bulk_chunk.apply_async
     with monkeypatch.context() as worker:
         # Chunks 1 and 2 are lost (a worker killed with them, the broker restarted).
         worker.setattr(
             tasks.award_bulk_chunk,
-            "delay",
-            lambda bulk_id, index, version_id: (
-                real_delay(bulk_id, index, version_id) if index == 0 else None
+            "apply_async",
+            lambda args, kwargs=None, **options: (
+                real_apply_async(args=args, kwargs=kwargs, **options) if args[1] == 0 else None
             ),
         )
         with django_capture_on_commit_callbacks(execute=True):
@@ -134,7 +135,7 @@ def test_images_of_a_chunk_killed_before_commit_are_deleted_once_old(badge, coor
     from django.core.files.base import ContentFile
 
     storage = Assertion._meta.get_field("image").storage
-    kept, _ = bulk_awards.award_badge(badge_class=badge, email="kept@b.fr", source="bulk")
+    kept, _ = award_badge(badge_class=badge, email="kept@b.fr", source="bulk")
     orphan = storage.save("badges/assertions/orphan.png", ContentFile(b"png"))
     in_flight = storage.save("badges/assertions/in-flight.png", ContentFile(b"png"))
     two_hours_ago = (timezone.now() - timedelta(hours=2)).timestamp()

@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 from django.urls import reverse
 
-from badges.services import award_badge, revoke_assertion
+from badges.services.awards import award_badge
+from badges.services.revocation import revoke_assertion
 from tests.factories import UserFactory, make_badge_class
 
 pytestmark = pytest.mark.django_db
@@ -140,7 +141,7 @@ def test_a_revocation_in_another_process_reaches_this_one_within_seconds(client,
     from django.utils import timezone
 
     from badges.models import Assertion
-    from badges.services import ASSERTION_LOCAL_SECONDS, assertion_cache_key
+    from badges.services.openbadges import ASSERTION_LOCAL_SECONDS, assertion_cache_key
 
     with time_machine.travel(timezone.now(), tick=False) as clock:
         assert get(client, assertion.public_url).status_code == 200
@@ -234,7 +235,7 @@ def test_documents_are_french_and_aligned_per_competence(client, issuer):
 
 
 def test_pix_plus_edu_badges_are_aligned_to_their_scope(issuer):
-    from badges.services import publish_version
+    from badges.services.versions import publish_version
 
     badge_class = make_badge_class(issuer, pix_plus_edu_scope="2d", pix_plus_edu_level=2)
     document = publish_version(badge_class=badge_class).document

@@ -9,8 +9,7 @@ from badges.permissions import (
     revocable_assertions,
     revocable_badge_classes,
 )
-from badges.services import award_badge
-from badges.services.bulk import award_manually
+from badges.services.awards import award_badge, award_manually
 from cotraining.constants import Role
 from cotraining.exceptions import ServiceError
 from cotraining.models import Departement, User

@@ -9,8 +9,8 @@ from django.core.exceptions import ImproperlyConfigured
 from django.core.management import call_command
 from django.core.management.base import SystemCheckError
 
-from badges.checks import site_url_matches_issued_badges
-from badges.services import award_badge
+from badges.checks import refuse_another_origin, site_url_matches_issued_badges
+from badges.services.awards import award_badge
 from badges.services.origin import issued_origin
 from tests.cms.test_site import _production_check
 from tests.factories import make_badge_class
@@ -43,16 +43,22 @@ def test_another_origin_than_the_issued_badges_refuses_to_start(settings, issuer
 
 
 @pytest.mark.django_db
-def test_production_workers_refuse_another_origin(settings, issuer):
-    import cms.wsgi
+@pytest.mark.parametrize("process", ["gunicorn", "celery worker"])
+def test_production_processes_refuse_another_origin(settings, issuer, process):
+    import cms.celery
+    import cms.wsgi  # noqa: F401 — gunicorn's entry point runs the check when imported
 
+    # What gunicorn's cms/wsgi.py and a worker's `worker_init` signal (cms/celery.py) run.
+    start = refuse_another_origin if process == "gunicorn" else cms.celery.refuse_another_origin
     settings.SITE_URL = "https://entrepairs.example.fr"
     award_badge(badge_class=make_badge_class(issuer), email="a@example.org", source="manual:1")
     settings.IS_PRODUCTION = True
-    cms.wsgi._refuse_another_origin()  # same origin: starts
+    start()  # same origin: starts
     settings.SITE_URL = "https://nouveau.example.fr"
     with pytest.raises(ImproperlyConfigured, match="move_site_origin"):
-        cms.wsgi._refuse_another_origin()
+        start()
+    settings.IS_PRODUCTION = False
+    start()  # outside production, runserver and `check` say it instead
 
 
 @pytest.mark.django_db
@@ -102,7 +108,7 @@ def _documents_on(client, assertion):
     """Every id the verifier follows from the hosted assertion, and the baked image's JSON."""
     import json
 
-    from badges.services import read_baked
+    from badges.services.baking import read_baked
 
     document = json.loads(client.get(assertion.public_url + ".json").content)
     badge = json.loads(client.get(document["badge"]).content)

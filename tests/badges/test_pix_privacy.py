@@ -12,8 +12,9 @@ from wagtail.models import ModelLogEntry
 
 from badges.constants import AuditAction
 from badges.models import Assertion, PixCertification
-from badges.services import award_badge, read_baked
 from badges.services import pix as pix_services
+from badges.services.awards import award_badge
+from badges.services.baking import read_baked
 from badges.services.pix import PIX_PLUS_EDU_SOURCE
 from cotraining.exceptions import ServiceError
 from tests.badges.test_pix import data, other_academie_departement

@@ -5,8 +5,9 @@ from django.urls import reverse
 from wagtail.models import ModelLogEntry
 
 from badges.constants import AuditAction
-from badges.models import Assertion
-from badges.services import award_badge, revoke_assertions
+from badges.models import Assertion, Issuer
+from badges.services.awards import award_badge
+from badges.services.revocation import revoke_assertion, revoke_assertions
 from cotraining.constants import Role
 from cotraining.exceptions import ServiceError
 from cotraining.services import grant_role
@@ -40,6 +41,25 @@ def test_revoking_several_is_one_audited_idempotent_operation(awarded):
     assert all(a.revoked and a.revoked_at for a in revoked.values())
     entries = ModelLogEntry.objects.filter(action=AuditAction.REVOKE_ASSERTION)
     assert entries.count() == 3 and {e.user_id for e in entries} == {admin.pk}
+
+
+def test_one_or_many_revocations_keep_the_same_reason_cut_to_its_column(awarded):
+    reason = "Erreur de saisie : " + "x" * 300
+    one = revoke_assertion(assertion=awarded[0], reason=f"  {reason}  ", by=None)
+    assert revoke_assertions(assertions=awarded[1:], reason=reason, by=None) == 2
+    stored = set(Assertion.objects.values_list("revocation_reason", flat=True))
+    assert stored == {reason[:255]} and one.revocation_reason == reason[:255]
+    assert one.revoked and one.revoked_at
+    # The audit entry keeps the reason whole.
+    logged = ModelLogEntry.objects.filter(action=AuditAction.REVOKE_ASSERTION)
+    assert [entry.data["reason"] for entry in logged] == [reason] * 3
+    # Again: nothing changes, nothing is logged twice.
+    assert (
+        revoke_assertion(assertion=awarded[0], reason="Autre", by=None).revocation_reason
+        == (reason[:255])
+    )
+    assert revoke_assertions(assertions=awarded, reason="Autre", by=None) == 0
+    assert logged.count() == 3
 
 
 def test_a_reason_is_required(awarded):
@@ -129,6 +149,30 @@ def test_the_list_filters_by_badge_class(client, issuer, awarded, django_assert_
     with django_assert_max_num_queries(20):  # the layout's ~15 and 2 for the list, not 1 a row
         page = client.get(reverse("badges:awarded_list"))
     assert page.context["page"].paginator.count == 14
+
+
+def test_the_list_filters_by_address_and_never_by_a_badge_out_of_reach(client, issuer, awarded):
+    theirs = Issuer.objects.create(
+        name="DANE d'Aix-Marseille",
+        url="https://www.ac-aix-marseille.fr",
+        email="dane@ac-aix-marseille.fr",
+        academie=academie("04"),
+    )
+    elsewhere = make_badge_class(theirs, name="Ailleurs")
+    award_badge(badge_class=elsewhere, email="p1@b.fr", source="manual")
+    client.force_login(person(Role.COORDINATOR))
+    url = reverse("badges:awarded_list")
+    page = client.get(url, {"q": "P1@B"})  # any letter case
+    assert [a.pk for a in page.context["page"].object_list] == [awarded[1].pk]
+    choices = [badge.pk for badge in page.context["filters"].form.fields["badge"].queryset]
+    assert choices == [awarded[0].badge_class_id]
+    # Another académie's badge is no choice: the form says so and the list is not filtered,
+    # by it or by the address (as before the FilterSet), and never shows that badge's awards.
+    page = client.get(url, {"badge": elsewhere.pk, "q": "p1@"})
+    assert page.context["filters"].form.errors["badge"]
+    assert sorted(a.pk for a in page.context["page"].object_list) == sorted(a.pk for a in awarded)
+    html = page.content.decode()
+    assert 'name="q"' in html and 'name="badge"' in html  # the filters' form, DSFR-rendered
 
 
 def test_revoking_from_the_list_asks_for_confirmation_first(client, awarded):

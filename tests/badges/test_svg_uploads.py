@@ -15,7 +15,8 @@ from django.core.management.base import CommandError
 from django.forms import modelform_factory
 
 from badges.models import Assertion, BadgeClass, Issuer
-from badges.services import award_badge, read_baked
+from badges.services.awards import award_badge
+from badges.services.baking import read_baked
 from badges.validators import sanitize_svg, svg_threats, validate_badge_image
 from tests.factories import SVG, make_badge_class
 

@@ -13,7 +13,8 @@ from allauth.account.models import EmailAddress, EmailConfirmationHMAC
 from django.urls import reverse
 
 from badges.models import Assertion
-from badges.services.bulk import award_manually, start_bulk_award, validate_bulk_award_csv
+from badges.services.awards import award_manually
+from badges.services.bulk import start_bulk_award, validate_bulk_award_csv
 from cotraining.models import User
 from tests.factories import UserFactory, make_badge_class
 

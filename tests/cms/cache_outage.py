@@ -5,7 +5,7 @@ from django.conf import settings
 from django.urls import reverse
 
 from badges.models import Issuer
-from badges.services import award_badge
+from badges.services.awards import award_badge
 from cotraining.models import Enrollment
 from tests.factories import SessionFactory, academie, make_badge_class, teacher, workshop_page
 

@@ -4,7 +4,7 @@ import pytest
 from wagtail.models import Site
 
 from cms.models import HomePage
-from cms.setup import ensure_site
+from cms.site_structure import ensure_site
 from cotraining.origin import public_host_and_port, public_url
 
 

@@ -4,7 +4,7 @@ import pytest
 from wagtail.test.utils import WagtailPageTestCase
 
 from cms.models import HomePage, ResourceIndexPage, ResourcePage, RetexPage, StandardPage
-from cms.setup import ensure_academie_sections
+from cms.site_structure import ensure_academie_sections
 from cotraining.models import WorkshopIndexPage, WorkshopPage
 from tests.factories import UserFactory, academie, workshop_page
 

@@ -13,7 +13,8 @@ from django.views.static import serve
 from wagtail.documents.models import Document
 
 from badges.models import Issuer, PixImport
-from badges.services import award_badge, pix
+from badges.services import pix
+from badges.services.awards import award_badge
 from cotraining.constants import Role
 from cotraining.services import grant_role
 from tests.badges.test_pix import _pdf, data

@@ -1,5 +1,8 @@
+import importlib
+
 import pytest
 from celery.result import EagerResult
+from django.apps import apps
 from django.core.cache import cache
 from django.db import connection
 
@@ -28,8 +31,12 @@ def test_heartbeat_is_recorded():
 
 
 def test_beat_schedule_names_real_tasks(settings):
-    import cms.tasks  # noqa: F401 - registers the tasks
     from cms.celery import app
 
+    # What a worker and beat import when they start: every app's tasks.py and CELERY_IMPORTS.
+    names = [f"{config.name}.tasks" for config in apps.get_app_configs()]
+    for name in [*names, *getattr(settings, "CELERY_IMPORTS", ())]:
+        if importlib.util.find_spec(name) is not None:
+            importlib.import_module(name)
     for entry in settings.CELERY_BEAT_SCHEDULE.values():
         assert entry["task"] in app.tasks

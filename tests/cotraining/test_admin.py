@@ -57,7 +57,7 @@ def test_a_wrong_scope_in_the_admin_is_refused(client, seeded_demo):
 
 def test_imports_are_listed_and_inspected_read_only(client, seeded_demo, sample_csv_path):
     with open(sample_csv_path, "rb") as handle:
-        record = import_establishments(file=handle).data_import
+        record = import_establishments(file=handle).record
     admin = as_user(client, "admin")
     assert admin.get(f"/admin/dataimport/inspect/{record.pk}/").status_code == 200
     assert admin.get(f"/admin/dataimport/edit/{record.pk}/").status_code in (302, 403)

@@ -3,7 +3,7 @@
 import pytest
 from django.urls import reverse
 
-from cms.setup import ensure_academie_sections
+from cms.site_structure import ensure_academie_sections
 from cotraining.constants import Role
 from cotraining.forms import SessionAdminForm
 from cotraining.services import grant_role

@@ -13,7 +13,8 @@ from wagtail.log_actions import log
 
 from badges.constants import CRCN_CODES
 from badges.models import Issuer
-from badges.services import award_badge, pix
+from badges.services import pix
+from badges.services.awards import award_badge
 from cotraining.constants import AuditAction, NotificationKind, Role
 from cotraining.models import Notification, RoleAssignment
 from cotraining.services import grant_role

@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from cms.setup import ensure_academie_sections
+from cms.site_structure import ensure_academie_sections
 from cotraining.constants import Degree, Modality, SessionStatus, Theme, TrainingPlan
 from cotraining.models import Competence, Discipline, Enrollment, Session
 from tests.factories import UserFactory, academie, departement, workshop_page

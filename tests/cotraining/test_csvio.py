@@ -1,11 +1,19 @@
-"""The one CSV reader of every import: encodings, separators, header names, rows, dates."""
+"""The one CSV reader of every import: encodings, separators, header names, rows, dates; and
+the one report every import gives back."""
 
 import io
+from dataclasses import dataclass, field
 from datetime import date
 
 import pytest
 
-from cotraining.csvio import CsvRows, normalize_column, parse_date, sniff_delimiter
+from cotraining.csvio import (
+    CsvRows,
+    ImportReport,
+    normalize_column,
+    parse_date,
+    sniff_delimiter,
+)
 from cotraining.exceptions import ServiceError
 
 
@@ -69,3 +77,45 @@ def test_french_and_iso_dates(typed, expected):
 def test_other_dates_are_refused_with_the_column(typed):
     with pytest.raises(ValueError, match="expires"):
         parse_date(typed, "expires")
+
+
+def test_a_report_keeps_the_first_errors_and_counts_them_all():
+    report = ImportReport()
+    assert report.ok
+    for line in range(2, ImportReport.max_errors + 12):
+        report.add_error(line, f"ligne {line} fausse")
+
+    assert not report.ok
+    assert report.error_count == ImportReport.max_errors + 10
+    assert len(report.errors) == ImportReport.max_errors and report.unreported_errors == 10
+    assert report.errors[0] == (2, "ligne 2 fausse")
+
+
+def test_a_report_gives_the_fields_an_import_record_keeps():
+    report = ImportReport(lines=4, created=1, updated=2, unchanged=1)
+    report.add_error(3, "UAI en double")
+
+    assert report.counts() == {
+        "lines": 4,
+        "created": 1,
+        "updated": 2,
+        "unchanged": 1,
+        "error_count": 1,
+        "errors": [[3, "UAI en double"]],
+    }
+
+
+def test_an_import_with_more_to_say_extends_the_report():
+    @dataclass
+    class LongReport(ImportReport):
+        max_errors = 2
+        verified_ids: list = field(default_factory=list)
+
+    report = LongReport()
+    for line in (2, 3, 4):
+        report.add_error(line, "faux")
+    report.verified_ids.append(7)
+
+    assert report.errors == [(2, "faux"), (3, "faux")] and report.error_count == 3
+    assert ImportReport.max_errors == 500  # the base class keeps its own limit
+    assert "verified_ids" not in report.counts()

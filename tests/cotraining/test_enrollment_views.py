@@ -14,9 +14,10 @@ from decimal import Decimal
 import pytest
 from django.contrib import messages
 from django.urls import reverse
+from wagtail.models import ModelLogEntry
 
 from cotraining import services
-from cotraining.constants import Attendance, EnrollmentStatus, Modality
+from cotraining.constants import Attendance, AuditAction, EnrollmentStatus, Modality
 from cotraining.models import CalendarFeed, Enrollment
 from tests.factories import (
     CompletionFactory,
@@ -313,6 +314,22 @@ def test_the_private_calendar_feed_works_without_login_until_reset(client, sessi
     assert client.get(feed_url).status_code == 404
     new_url = reverse("cotraining:calendar_feed", kwargs={"token": new_token})
     assert client.get(new_url).status_code == 200
+    # Both writes went through the service, each with its audit entry.
+    entries = ModelLogEntry.objects.filter(action=AuditAction.RESET_CALENDAR_FEED, user=me)
+    assert [entry.data for entry in entries.order_by("pk")] == [
+        {"created": True},
+        {"created": False},
+    ]
+
+
+def test_resetting_the_calendar_feed_needs_a_login_and_a_post(client):
+    me = teacher()
+    assert client.post(reverse("cotraining:reset_calendar_feed")).status_code == 302
+    assert not CalendarFeed.objects.exists()
+    client.force_login(me)
+    assert client.get(reverse("cotraining:reset_calendar_feed")).status_code == 405
+    assert not CalendarFeed.objects.exists()
+    assert not ModelLogEntry.objects.filter(action=AuditAction.RESET_CALENDAR_FEED).exists()
 
 
 # --- Self check-in --------------------------------------------------------------------------

@@ -47,7 +47,7 @@ def test_upsert_updates_changed_rows_and_records_the_import(user):
     )
     assert (report.created, report.updated) == (0, 1)
     assert Establishment.objects.get(uai="0750654D").name == "Lycée Henri-IV"
-    record = report.data_import
+    record = report.record
     assert record.status == DataImport.Status.DONE and record.user == user
     entry = ModelLogEntry.objects.get(action=AuditAction.IMPORT_ESTABLISHMENTS, user=user)
     assert entry.object_id == str(record.pk)
@@ -71,7 +71,7 @@ def test_a_bad_line_is_named_and_nothing_is_written(line, expected):
     assert report.errors[0][0] == 3  # the header is line 1
     assert expected in report.errors[0][1]
     assert not Establishment.objects.exists()
-    assert report.data_import.status == DataImport.Status.REJECTED
+    assert report.record.status == DataImport.Status.REJECTED
 
 
 @pytest.mark.django_db

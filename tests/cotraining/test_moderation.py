@@ -3,7 +3,7 @@
 import pytest
 from wagtail.models import WorkflowState
 
-from cms.setup import ensure_academie_sections
+from cms.site_structure import ensure_academie_sections
 from cotraining.constants import Role
 from cotraining.services import grant_role
 from tests.factories import UserFactory, academie, workshop_page

@@ -15,7 +15,7 @@ from cotraining.services import (
     queue_due_reminders,
     save_session,
 )
-from cotraining.tasks import send_due_reminders
+from cotraining.tasks import retry_pending_notifications, send_due_reminders
 from tests.factories import SessionFactory, teacher
 
 pytestmark = pytest.mark.django_db
@@ -131,3 +131,26 @@ def test_confirmed_the_day_before_the_convocation_is_the_reminder(
     with time_machine.travel(session.start - timedelta(hours=20), tick=False):
         enroll(user=teacher(), session=session)
         assert queue_due_reminders() == 0
+
+
+def test_beat_sends_again_the_emails_still_pending_after_commit(
+    django_capture_on_commit_callbacks,
+):
+    session = SessionFactory()
+    enrollment = enrolled_days_before(session, 9, django_capture_on_commit_callbacks)
+    convocation = Notification.objects.get(enrollment=enrollment)
+    # As if its task had been lost: still pending, recorded a while ago.
+    Notification.objects.filter(pk=convocation.pk).update(status=NotificationStatus.PENDING)
+    with time_machine.travel(session.start - timedelta(days=9, minutes=-5), tick=False):
+        assert retry_pending_notifications.delay().get() == 0  # recorded too recently
+    with (
+        time_machine.travel(session.start - timedelta(days=9, minutes=-11), tick=False),
+        django_capture_on_commit_callbacks(execute=False) as callbacks,
+    ):
+        assert retry_pending_notifications.delay().get() == 1
+        assert not mail.outbox  # enqueued once the transaction commits, not before
+    for callback in callbacks:
+        callback()
+    assert len(mail.outbox) == 1
+    convocation.refresh_from_db()
+    assert convocation.status == NotificationStatus.SENT

@@ -7,7 +7,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from wagtail.models import Page
 
-from cms.setup import ensure_site
+from cms.site_structure import ensure_site
 from cotraining.models import Enrollment, Session, WorkshopIndexPage, WorkshopPage
 
 pytestmark = pytest.mark.django_db

@@ -5,7 +5,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from cms.setup import ensure_academie_sections
+from cms.site_structure import ensure_academie_sections
 from cotraining.constants import Modality, Role, SessionStatus
 from cotraining.models import Enrollment, Session
 from cotraining.services import grant_role

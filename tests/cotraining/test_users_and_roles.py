@@ -6,9 +6,9 @@ from wagtail.models import ModelLogEntry
 
 from cotraining.constants import AuditAction, Role
 from cotraining.exceptions import ServiceError
-from cotraining.models import RoleAssignment, User
+from cotraining.models import CalendarFeed, RoleAssignment, User
 from cotraining.roles import ROLE_GROUP_NAMES, ROLE_PERMISSIONS
-from cotraining.services import grant_role, revoke_role
+from cotraining.services import grant_role, reset_calendar_feed, revoke_role
 from tests.factories import UserFactory, academie, departement
 
 
@@ -100,3 +100,40 @@ def test_a_role_takes_only_its_own_scope(user, role, scope):
 def test_database_refuses_a_scope_that_does_not_fit_the_role(user):
     with pytest.raises(IntegrityError), transaction.atomic():
         RoleAssignment.objects.create(user=user, role=Role.SCHOOL_HEAD, academie=academie())
+
+
+# --- Private calendar feed --------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_a_calendar_feed_is_created_once_and_audited_without_its_token():
+    person = UserFactory()
+
+    feed, created = reset_calendar_feed(user=person)
+
+    assert created and feed.user == person and len(feed.token) >= 40
+    entry = ModelLogEntry.objects.get(action=AuditAction.RESET_CALENDAR_FEED)
+    assert entry.user == person and entry.object_id == str(person.pk)
+    assert entry.data == {"created": True}
+    assert feed.token not in str(entry.data)
+
+
+@pytest.mark.django_db
+def test_resetting_a_calendar_feed_replaces_its_token_and_keeps_one_feed():
+    person, other = UserFactory(), UserFactory()
+    first, _created = reset_calendar_feed(user=person)
+    others, _created = reset_calendar_feed(user=other)
+
+    again, created = reset_calendar_feed(user=person)
+
+    assert not created and again.pk == first.pk
+    assert again.token != first.token
+    assert CalendarFeed.objects.filter(user=person).count() == 1
+    assert CalendarFeed.objects.get(user=other).token == others.token  # nobody else's changes
+    entries = ModelLogEntry.objects.filter(
+        action=AuditAction.RESET_CALENDAR_FEED, object_id=str(person.pk)
+    )
+    assert [entry.data for entry in entries.order_by("pk")] == [
+        {"created": True},
+        {"created": False},
+    ]

@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from wagtail.models import Page, Workflow
 
-from cms.setup import ensure_academie_sections
+from cms.site_structure import ensure_academie_sections
 from cotraining.constants import EnrollmentStatus, Modality, Role, SessionStatus, TrainingPlan
 from cotraining.exceptions import ServiceError
 from cotraining.models import AcademieGroup, Competence, Enrollment, Session, WorkshopPage

@@ -19,7 +19,7 @@ from playwright.sync_api import expect
 
 from badges.constants import BadgeKind
 from badges.models import Assertion, BadgeClass, Issuer
-from badges.services import read_baked
+from badges.services.baking import read_baked
 from cotraining.constants import Modality
 from cotraining.models import Completion, Session, User, WorkshopIndexPage, WorkshopPage
 from cotraining.services.attendance import complete_ended_sessions

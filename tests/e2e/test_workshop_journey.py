@@ -14,7 +14,7 @@ from django.conf import settings
 from django.utils import dateformat, timezone, translation
 from playwright.sync_api import expect
 
-from cms.setup import ensure_academie_sections
+from cms.site_structure import ensure_academie_sections
 from cotraining.constants import Modality, Role
 from cotraining.models import (
     Academie,

@@ -19,7 +19,7 @@ from .users import UserFactory
 def workshop_index():
     """The workshop catalogue under the site's home page, created on first use."""
     from cms.models import HomePage
-    from cms.setup import ensure_site
+    from cms.site_structure import ensure_site
     from cotraining.models import WorkshopIndexPage
 
     index = WorkshopIndexPage.objects.first()

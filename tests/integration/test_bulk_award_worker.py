@@ -14,13 +14,14 @@ from wagtail.models import ModelLogEntry
 
 from badges.constants import AuditAction
 from badges.models import Assertion, BulkAward, Issuer
-from badges.services import award_badge, publish_version
+from badges.services.awards import award_badge
 from badges.services.bulk import (
     BULK_CHUNK_ROWS,
     bulk_chunk_count,
     start_bulk_award,
     validate_bulk_award_csv,
 )
+from badges.services.versions import publish_version
 from badges.tasks import award_bulk_chunk
 from tests.factories import UserFactory, make_badge_class
 

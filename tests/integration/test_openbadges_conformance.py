@@ -18,7 +18,9 @@ import pytest
 from django.utils import timezone
 
 from badges.models import Assertion, Issuer, new_salt
-from badges.services import award_badge, drop_cached_assertion, revoke_assertion
+from badges.services.awards import award_badge
+from badges.services.openbadges import drop_cached_assertion
+from badges.services.revocation import revoke_assertion
 from tests.factories import make_badge_class
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -11,7 +11,7 @@ from django.core.files.base import ContentFile
 from django.core.management.base import BaseCommand, CommandError
 
 from badges.models import Assertion, BadgeClass, Issuer
-from badges.services import store_baked_image
+from badges.services.baking import store_baked_image
 from badges.validators import sanitize_svg, svg_threats
 
 

@@ -26,7 +26,7 @@ from cms.demo_enrolments import seed_enrolments
 from cms.demo_indicators import seed_indicator_demo
 from cms.demo_offer import seed_offer, seed_pending_submission, seed_resources
 from cms.demo_people import DEMO_DOMAIN, seed_accounts, seed_platform_settings, seed_schools
-from cms.setup import ensure_academie_sections, ensure_site
+from cms.site_structure import ensure_academie_sections, ensure_site
 from cotraining.catalogue_cache import touch_catalogue
 from cotraining.models import Academie
 from cotraining.reference import load_competences, load_reference_data

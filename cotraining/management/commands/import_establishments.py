@@ -25,7 +25,7 @@ class Command(BaseCommand):
             prefix = f"Ligne {line} : " if line else ""
             self.stderr.write(f"{prefix}{message}")
         if not report.ok:
-            more = report.error_count - len(report.errors)
+            more = report.unreported_errors
             if more > 0:
                 self.stderr.write(f"… et {more} autres erreurs.")
             raise CommandError(
