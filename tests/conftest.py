@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from tests.factories import CoordinatorFactory, EstablishmentFactory, IssuerFactory, UserFactory
+from tests.helpers import built_for_the_module
 
 DATA = Path(__file__).resolve().parent.parent / "cotraining" / "data"
 
@@ -65,34 +66,23 @@ def coordinator(db):
 
 @pytest.fixture(scope="module")
 def _demo_for_the_module(django_db_setup, django_db_blocker, tmp_path_factory):
-    """seed_demo, run once for the module inside a transaction rolled back when the module ends:
-    the database is empty again for the next module. Each test's own transaction nests in it (a
-    savepoint), so what a test changes is gone for the next one."""
+    """seed_demo, run once for the module (tests.helpers.built_for_the_module): rolled back when
+    the module ends, each test's own transaction nested in it."""
     from django.core.management import call_command
-    from django.db import transaction
     from django.test import override_settings
 
     from cotraining.models import User
 
-    media = override_settings(MEDIA_ROOT=str(tmp_path_factory.mktemp("demo-media")))
-    media.enable()
+    def seed():
+        call_command("seed_demo", stdout=io.StringIO())
+
+    media_root = str(tmp_path_factory.mktemp("demo-media"))
+    with override_settings(MEDIA_ROOT=media_root):
+        for _seeded in built_for_the_module(django_db_blocker, seed):
+            yield media_root
     with django_db_blocker.unblock():
-        outer = transaction.atomic()
-        outer.__enter__()
-        try:
-            call_command("seed_demo", stdout=io.StringIO())
-        except BaseException:
-            transaction.set_rollback(True)
-            outer.__exit__(None, None, None)
-            media.disable()
-            raise
-    yield media.options["MEDIA_ROOT"]
-    with django_db_blocker.unblock():
-        transaction.set_rollback(True)
-        outer.__exit__(None, None, None)
         # The next module starts from an empty database, as if no demo had been built.
         assert not User.objects.filter(email__endswith="@demo.entrepairs.fr").exists()
-    media.disable()
 
 
 @pytest.fixture
@@ -107,18 +97,20 @@ def seeded_demo(request, _demo_for_the_module, db, settings):
     settings.MEDIA_ROOT = _demo_for_the_module  # the demo's images, whatever the folder sets
 
 
+def _uses_module_data(item):
+    return any(name.endswith("_for_the_module") for name in item.fixturenames)
+
+
 @pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(config, items):
-    """In each module, the tests that use the module's demo run after the others (the order is
-    kept otherwise): once built, the demo stays until the module ends."""
+    """In each module, the tests that use data built for the module (fixtures named
+    `_…_for_the_module`, tests.helpers.built_for_the_module) run after the others, which still
+    start from an empty database: once built, the data stays until the module ends. The order
+    is kept otherwise."""
     first_of_module = {}
     for index, item in enumerate(items):
         first_of_module.setdefault(item.path, index)
     order = {id(item): index for index, item in enumerate(items)}
     items.sort(
-        key=lambda item: (
-            first_of_module[item.path],
-            "_demo_for_the_module" in item.fixturenames,
-            order[id(item)],
-        )
+        key=lambda item: (first_of_module[item.path], _uses_module_data(item), order[id(item)])
     )

@@ -47,3 +47,33 @@ def delete_queue(name):
         bound = Queue(name, Exchange(name), routing_key=name)(conn.default_channel)
         bound.declare()
         bound.delete()
+
+
+def built_for_the_module(django_db_blocker, build):
+    """The body of a module-scoped fixture that builds data once for a module, as Django's
+    setUpTestData does for a class: `yield from built_for_the_module(django_db_blocker, build)`.
+
+    `build()` runs in a transaction rolled back when the module ends, so the next module starts
+    from an empty database. Each test's own transaction (its `db`) nests in it as a savepoint:
+    what a test writes is gone for the next one. Name the fixture `_<what>_for_the_module` (the
+    module's other tests then run first: tests/conftest.py) and give tests a function-scoped
+    fixture asking for it and `db`, returning a deep copy of the objects when tests may change
+    them in memory.
+    """
+    from django.db import transaction
+
+    with django_db_blocker.unblock():
+        outer = transaction.atomic()
+        outer.__enter__()
+        try:
+            data = build()
+        except BaseException:
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)
+            raise
+    try:
+        yield data
+    finally:
+        with django_db_blocker.unblock():
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)

@@ -31,6 +31,7 @@ from badges.models import (
     PixCertification,
     PixPlusEduResult,
 )
+from badges.services.versions import publish_version
 
 from .territory import academie
 from .users import TeacherFactory
@@ -50,8 +51,6 @@ def png_bytes(size=(128, 128)):
 
 def _publish(badge_class):
     # The service every award goes through: the version says what the badge class says now.
-    from badges.services import publish_version
-
     return publish_version(badge_class=badge_class)
 
 

@@ -1,6 +1,7 @@
 """The indicator dashboards (issue 7): each figure on a small data set checked by hand, the
 secrecy rule, the reader's scope, the exports and the page's query count."""
 
+import copy
 import io
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -26,6 +27,7 @@ from indicators.snapshots import refresh_snapshots
 from tests.factories import (
     AssertionFactory,
     EnrollmentFactory,
+    IssuerFactory,
     PixCertificationFactory,
     PixPlusEduResultFactory,
     SessionFactory,
@@ -35,6 +37,7 @@ from tests.factories import (
     make_badge_class,
     workshop_page,
 )
+from tests.helpers import built_for_the_module
 
 PARIS = ZoneInfo("Europe/Paris")
 NOW = datetime(2027, 3, 15, 12, 0, tzinfo=PARIS)
@@ -93,8 +96,7 @@ def assertion(badge_class, user, *, revoked=False, issued_on=None):
     )  # fmt: skip
 
 
-@pytest.fixture
-def world(db, issuer):
+def _build_world():
     """Poitiers: school A (Vienne, 086) and school B (Charente, 016); Paris: school P.
 
     This school year (1 Sept 2026 → 15 March 2027):
@@ -107,6 +109,7 @@ def world(db, issuer):
     Three more teachers of B (B3…B5) and four of P (P2…P5) took no part in anything: each
     territory counts at least 5 people, so that statistical secrecy serves their dashboards.
     """
+    issuer = IssuerFactory()
     a, b, p = school("0860901", "086"), school("0160901", "016"), school("0750901", "075")
     w = {
         "paf": workshop_page(title="PAF", training_plan="paf", school_year="2026-2027"),
@@ -148,6 +151,22 @@ def world(db, issuer):
     assertion(trainer, people["B2"])
     assertion(participant, people["P1"])
     return {"a": a, "b": b, "p": p, "people": people}
+
+
+@pytest.fixture(scope="module")
+def _world_for_the_module(django_db_setup, django_db_blocker):
+    def build():
+        with time_machine.travel(NOW, tick=False):
+            return _build_world()
+
+    yield from built_for_the_module(django_db_blocker, build)
+
+
+@pytest.fixture
+def world(_world_for_the_module, db):
+    """The world above, built once for the module; each test starts from it again, with its
+    own copies of the objects (as Django's setUpTestData gives)."""
+    return copy.deepcopy(_world_for_the_module)
 
 
 def reader(**scope):
