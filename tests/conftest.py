@@ -1,8 +1,13 @@
+"""Fixtures shared by every folder of tests. Helpers to import live in tests/factories (objects
+of each domain) and tests/helpers.py, never in a conftest."""
+
+import io
 from pathlib import Path
 
 import pytest
 
-from tests.factories import EstablishmentFactory, UserFactory
+from tests.factories import CoordinatorFactory, EstablishmentFactory, IssuerFactory, UserFactory
+from tests.helpers import built_for_the_module
 
 DATA = Path(__file__).resolve().parent.parent / "cotraining" / "data"
 
@@ -42,3 +47,70 @@ def user(db):
 @pytest.fixture
 def establishment(db):
     return EstablishmentFactory()
+
+
+@pytest.fixture
+def issuer(db):
+    """The DANE of Poitiers, issuer of Open Badges."""
+    return IssuerFactory()
+
+
+@pytest.fixture
+def coordinator(db):
+    """A coordinator of the académie "13" (the issuer's)."""
+    return CoordinatorFactory()
+
+
+# --- The demo, seeded once per module ---------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def _demo_for_the_module(django_db_setup, django_db_blocker, tmp_path_factory):
+    """seed_demo, run once for the module (tests.helpers.built_for_the_module): rolled back when
+    the module ends, each test's own transaction nested in it."""
+    from django.core.management import call_command
+    from django.test import override_settings
+
+    from cotraining.models import User
+
+    def seed():
+        call_command("seed_demo", stdout=io.StringIO())
+
+    media_root = str(tmp_path_factory.mktemp("demo-media"))
+    with override_settings(MEDIA_ROOT=media_root):
+        for _seeded in built_for_the_module(django_db_blocker, seed):
+            yield media_root
+    with django_db_blocker.unblock():
+        # The next module starts from an empty database, as if no demo had been built.
+        assert not User.objects.filter(email__endswith="@demo.entrepairs.fr").exists()
+
+
+@pytest.fixture
+def seeded_demo(request, _demo_for_the_module, db, settings):
+    """The demo académie, accounts and offer (seed_demo), as a fresh seed leaves them.
+
+    Built once per module (tests using it run after the module's other tests, so that those
+    start from an empty database); each test starts from the seeded state again. Not for
+    transactional tests (live servers): the e2e journeys have their own `demo_data`."""
+    if "transactional_db" in request.fixturenames or "live_server" in request.fixturenames:
+        pytest.fail("seeded_demo runs inside a transaction: a transactional test cannot use it")
+    settings.MEDIA_ROOT = _demo_for_the_module  # the demo's images, whatever the folder sets
+
+
+def _uses_module_data(item):
+    return any(name.endswith("_for_the_module") for name in item.fixturenames)
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(config, items):
+    """In each module, the tests that use data built for the module (fixtures named
+    `_…_for_the_module`, tests.helpers.built_for_the_module) run after the others, which still
+    start from an empty database: once built, the data stays until the module ends. The order
+    is kept otherwise."""
+    first_of_module = {}
+    for index, item in enumerate(items):
+        first_of_module.setdefault(item.path, index)
+    order = {id(item): index for index, item in enumerate(items)}
+    items.sort(
+        key=lambda item: (first_of_module[item.path], _uses_module_data(item), order[id(item)])
+    )

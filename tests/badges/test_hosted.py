@@ -9,8 +9,7 @@ from django.urls import reverse
 
 from badges.services.awards import award_badge
 from badges.services.revocation import revoke_assertion
-from tests.badges.conftest import make_badge_class
-from tests.factories import UserFactory
+from tests.factories import UserFactory, make_badge_class
 
 pytestmark = pytest.mark.django_db
 

@@ -14,8 +14,14 @@ from cotraining.constants import Role
 from cotraining.exceptions import ServiceError
 from cotraining.models import Departement, User
 from cotraining.services import grant_role
-from tests.badges.conftest import make_badge_class
-from tests.factories import EstablishmentFactory, UserFactory, academie, teacher, workshop_page
+from tests.factories import (
+    EstablishmentFactory,
+    UserFactory,
+    academie,
+    make_badge_class,
+    teacher,
+    workshop_page,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -30,13 +36,13 @@ def person(role, code="13"):
 def badges(issuer):
     """The issuer's badges: one of a workshop trained by `trainer`, one of another workshop,
     one stand-alone; and a badge of another académie's issuer."""
-    from badges.models import Issuer
+    from tests.factories import IssuerFactory
 
     trainer = person(Role.TRAINER)
     mine = workshop_page(title="Atelier de la formatrice")
     mine.trainers.add(trainer)
     mine.save()  # a ParentalManyToManyField is written when its page is saved
-    other_issuer = Issuer.objects.create(
+    other_issuer = IssuerFactory(
         name="DANE de Lyon",
         url="https://www.ac-lyon.fr",
         email="dane@ac-lyon.fr",

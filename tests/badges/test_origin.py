@@ -12,8 +12,8 @@ from django.core.management.base import SystemCheckError
 from badges.checks import refuse_another_origin, site_url_matches_issued_badges
 from badges.services.awards import award_badge
 from badges.services.origin import issued_origin
-from tests.badges.conftest import make_badge_class
 from tests.cms.test_site import _production_check
+from tests.factories import make_badge_class
 
 
 def _origin_errors():

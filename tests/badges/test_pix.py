@@ -18,8 +18,7 @@ from cotraining.constants import Role
 from cotraining.exceptions import ServiceError
 from cotraining.models import Academie, Departement
 from cotraining.services import grant_role
-from tests.badges.conftest import make_badge_class
-from tests.factories import EstablishmentFactory, UserFactory, academie, teacher
+from tests.factories import EstablishmentFactory, UserFactory, academie, make_badge_class, teacher
 
 pytestmark = pytest.mark.django_db
 

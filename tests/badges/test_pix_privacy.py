@@ -17,10 +17,9 @@ from badges.services.awards import award_badge
 from badges.services.baking import read_baked
 from badges.services.pix import PIX_PLUS_EDU_SOURCE
 from cotraining.exceptions import ServiceError
-from tests.badges.conftest import make_badge_class
 from tests.badges.test_pix import data, other_academie_departement
 from tests.badges.test_pix_import import HEADER, code, line, run
-from tests.factories import EstablishmentFactory, UserFactory, teacher
+from tests.factories import EstablishmentFactory, UserFactory, make_badge_class, teacher
 
 pytestmark = pytest.mark.django_db
 

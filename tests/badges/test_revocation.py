@@ -11,8 +11,7 @@ from badges.services.revocation import revoke_assertion, revoke_assertions
 from cotraining.constants import Role
 from cotraining.exceptions import ServiceError
 from cotraining.services import grant_role
-from tests.badges.conftest import make_badge_class
-from tests.factories import UserFactory, academie, teacher
+from tests.factories import UserFactory, academie, make_badge_class, teacher
 
 pytestmark = pytest.mark.django_db
 
@@ -117,9 +116,9 @@ def test_others_get_404_and_revoke_nothing(client, awarded, who):
     }[who]()
     if who == "coordinator elsewhere":
         # They administer an issuer of their own, so the list exists for them, empty of ours.
-        from badges.models import Issuer
+        from tests.factories import IssuerFactory
 
-        theirs = Issuer.objects.create(
+        theirs = IssuerFactory(
             name="DANE d'Aix-Marseille",
             url="https://www.ac-aix-marseille.fr",
             email="dane@ac-aix-marseille.fr",

@@ -18,7 +18,7 @@ from badges.models import Assertion, BadgeClass, Issuer
 from badges.services.awards import award_badge
 from badges.services.baking import read_baked
 from badges.validators import sanitize_svg, svg_threats, validate_badge_image
-from tests.badges.conftest import SVG, make_badge_class
+from tests.factories import SVG, make_badge_class
 
 pytestmark = pytest.mark.django_db
 

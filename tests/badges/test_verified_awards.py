@@ -16,8 +16,7 @@ from badges.models import Assertion
 from badges.services.awards import award_manually
 from badges.services.bulk import start_bulk_award, validate_bulk_award_csv
 from cotraining.models import User
-from tests.badges.conftest import make_badge_class
-from tests.factories import UserFactory
+from tests.factories import UserFactory, make_badge_class
 
 pytestmark = pytest.mark.django_db
 

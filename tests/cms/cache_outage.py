@@ -7,8 +7,7 @@ from django.urls import reverse
 from badges.models import Issuer
 from badges.services.awards import award_badge
 from cotraining.models import Enrollment
-from tests.badges.conftest import make_badge_class
-from tests.factories import SessionFactory, academie, teacher, workshop_page
+from tests.factories import SessionFactory, academie, make_badge_class, teacher, workshop_page
 
 
 def resilient_cache(location):

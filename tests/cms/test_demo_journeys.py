@@ -27,8 +27,7 @@ def _media_root(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
 
 
-def test_the_downloadable_pix_sample_imports_cleanly_on_the_demo(client):
-    call_command("seed_demo", stdout=io.StringIO())
+def test_the_downloadable_pix_sample_imports_cleanly_on_the_demo(client, seeded_demo):
     client.force_login(User.objects.get(email=f"coordination@{DEMO_DOMAIN}"))
     response = client.get(reverse("badges:pix_import_sample"))
     sample = b"".join(response.streaming_content)

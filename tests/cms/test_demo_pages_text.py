@@ -1,12 +1,9 @@
 """No page of the demo shows a raw value (issue 13, item 14): `None`, `False`, `True`, or an
 internal key such as an award source, to any role."""
 
-import io
 import re
 from html.parser import HTMLParser
 
-import pytest
-from django.core.management import call_command
 from django.urls import reverse
 
 from cotraining.models import Session, User, WorkshopPage
@@ -42,11 +39,6 @@ def visible_text(html):
     return " ".join(" ".join(parser.parts).split())
 
 
-@pytest.fixture
-def seeded(db):
-    call_command("seed_demo", stdout=io.StringIO())
-
-
 def _pages():
     workshop = WorkshopPage.objects.live().filter(sessions__isnull=False).first()
     session = Session.objects.filter(enrollments__isnull=False).order_by("start").first()
@@ -78,7 +70,7 @@ def _pages():
     }
 
 
-def test_no_demo_page_shows_a_raw_value(client, seeded):
+def test_no_demo_page_shows_a_raw_value(client, seeded_demo):
     found = []
     for local, urls in _pages().items():
         client.force_login(User.objects.get(email=f"{local}@demo.entrepairs.fr"))
@@ -90,7 +82,7 @@ def test_no_demo_page_shows_a_raw_value(client, seeded):
     assert found == []
 
 
-def test_the_retex_action_plan_says_comment_not_commenter(client, seeded):
+def test_the_retex_action_plan_says_comment_not_commenter(client, seeded_demo):
     # Wagtail's French catalogue translates the bare word "Comment" as the verb "Commenter".
     from cms.models import RetexPage
 

@@ -8,21 +8,16 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from badges.models import BulkAward, Issuer
-from tests.badges.conftest import make_badge_class
-from tests.factories import UserFactory, academie
+from badges.models import BulkAward
+from tests.factories import BulkAwardFactory, IssuerFactory, UserFactory, make_badge_class
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def job():
-    issuer = Issuer.objects.create(
-        name="DANE", url="https://www.ac-poitiers.fr", email="dane@ac.fr", academie=academie("13")
-    )
-    return BulkAward.objects.create(
-        badge_class=make_badge_class(issuer),
-        filename="f.csv",
+    return BulkAwardFactory(
+        badge_class=make_badge_class(IssuerFactory(name="DANE", email="dane@ac.fr")),
         total=3000,
         processed=2800,
         status=BulkAward.Status.RUNNING,

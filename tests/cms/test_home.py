@@ -1,9 +1,5 @@
 """The home page as the start of each role's day (issue 13, item 17)."""
 
-import io
-
-import pytest
-from django.core.management import call_command
 from django.utils import timezone
 from django.utils.html import escape
 
@@ -24,12 +20,7 @@ def _demo(local):
     return User.objects.get(email=f"{local}@demo.entrepairs.fr")
 
 
-@pytest.fixture
-def seeded(db):
-    call_command("seed_demo", stdout=io.StringIO())
-
-
-def test_each_role_starts_its_day_on_the_home_page(client, seeded):
+def test_each_role_starts_its_day_on_the_home_page(client, seeded_demo):
     anonymous = _html(client)
     assert "Se connecter" in anonymous
     assert "Mes prochaines séances" not in anonymous

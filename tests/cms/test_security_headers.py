@@ -17,9 +17,8 @@ from badges.services import pix
 from badges.services.awards import award_badge
 from cotraining.constants import Role
 from cotraining.services import grant_role
-from tests.badges.conftest import make_badge_class
 from tests.badges.test_pix import _pdf, data
-from tests.factories import UserFactory, academie, teacher
+from tests.factories import UserFactory, academie, make_badge_class, teacher
 
 pytestmark = pytest.mark.django_db
 

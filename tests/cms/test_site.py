@@ -55,9 +55,7 @@ class TestHomePage(WagtailPageTestCase):
         self.assertCanNotCreateAt(HomePage, HomePage)
 
 
-@pytest.mark.django_db
-def test_home_page_is_french_dsfr_with_the_academie(client):
-    call_command("seed_demo", stdout=io.StringIO())
+def test_home_page_is_french_dsfr_with_the_academie(client, seeded_demo):
     html = client.get("/").content.decode()
     assert '<html lang="fr"' in html
     assert "fr-header" in html and "dsfr" in html
@@ -114,11 +112,7 @@ def test_health_is_503_when_the_broker_is_down(client, settings, monkeypatch):
     assert json.loads(response.content)["checks"]["broker"]["ok"] is False
 
 
-@pytest.mark.django_db
-def test_seed_demo_is_idempotent():
-    out = io.StringIO()
-    call_command("seed_demo", stdout=out)
-
+def test_seed_demo_is_idempotent(seeded_demo):
     def counts():
         return (
             User.objects.count(),
@@ -132,8 +126,9 @@ def test_seed_demo_is_idempotent():
             sorted(Enrollment.objects.values_list("pk", "status", "attendance", "waitlisted_at")),
         )
 
-    first = counts()
-    call_command("seed_demo", stdout=io.StringIO())
+    first = counts()  # after the first run (the module's demo)
+    out = io.StringIO()
+    call_command("seed_demo", stdout=out)
     assert counts() == first
     assert Completion.objects.exists() and Notification.objects.exists()
     assert "enseignant@demo.entrepairs.fr" in out.getvalue()
@@ -144,9 +139,7 @@ def test_seed_demo_is_idempotent():
     )  # the inspector too (issue 18)
 
 
-@pytest.mark.django_db
-def test_seed_demo_shows_the_offer_to_every_role():
-    call_command("seed_demo", stdout=io.StringIO())
+def test_seed_demo_shows_the_offer_to_every_role(seeded_demo):
     live = WorkshopPage.objects.live()
     assert live.count() == 21
     assert {w.theme for w in live} == set(Theme.values)
@@ -171,12 +164,7 @@ def _demo_account(local):
     return User.objects.get(email=f"{local}@demo.entrepairs.fr")
 
 
-@pytest.fixture
-def seeded(db):
-    call_command("seed_demo", stdout=io.StringIO())
-
-
-def test_seed_demo_shows_the_teacher_her_path(client, seeded):
+def test_seed_demo_shows_the_teacher_her_path(client, seeded_demo):
     teacher = _demo_account("enseignant")
     client.force_login(teacher)
     html = client.get(reverse("cotraining:my_journey")).content.decode()
@@ -197,7 +185,7 @@ def test_seed_demo_shows_the_teacher_her_path(client, seeded):
         assert completion.school_year in html
 
 
-def test_seed_demo_gives_the_school_head_requests_to_decide(client, seeded):
+def test_seed_demo_gives_the_school_head_requests_to_decide(client, seeded_demo):
     head = _demo_account("direction")
     teacher = _demo_account("enseignant")
     headed = RoleAssignment.objects.get(user=head, role=Role.SCHOOL_HEAD).establishment
@@ -210,7 +198,7 @@ def test_seed_demo_gives_the_school_head_requests_to_decide(client, seeded):
     assert Enrollment.objects.filter(status=EnrollmentStatus.PENDING_APPROVAL).count() == 2
 
 
-def test_seed_demo_gives_the_trainer_attendance_to_record_and_waiting_lists(client, seeded):
+def test_seed_demo_gives_the_trainer_attendance_to_record_and_waiting_lists(client, seeded_demo):
     client.force_login(_demo_account("formateur"))
     response = client.get(reverse("cotraining:my_sessions"))
     assert "Présences à relever" in response.content.decode()
@@ -218,7 +206,7 @@ def test_seed_demo_gives_the_trainer_attendance_to_record_and_waiting_lists(clie
     assert any(session.n_waitlisted for session in response.context["upcoming"])
 
 
-def test_seed_demo_shows_the_coordinator_risks_and_a_failed_email(client, seeded, settings):
+def test_seed_demo_shows_the_coordinator_risks_and_a_failed_email(client, seeded_demo, settings):
     client.force_login(_demo_account("coordination"))
     response = client.get(reverse("cotraining:my_sessions"))
     assert "Séances à risque" in response.content.decode()
@@ -286,7 +274,7 @@ def test_seed_demo_badges_are_idempotent(
     assert Assertion.objects.get(badge_class=pix_badge).recipient.email.startswith("enseignant")
 
 
-def test_seed_demo_shows_the_teacher_her_badges(client, seeded):
+def test_seed_demo_shows_the_teacher_her_badges(client, seeded_demo):
     teacher = _demo_account("enseignant")
     mine = Assertion.objects.filter(recipient=teacher, revoked=False)
     completed = Completion.objects.filter(user=teacher).values_list("workshop", flat=True)
@@ -302,7 +290,7 @@ def test_seed_demo_shows_the_teacher_her_badges(client, seeded):
         assert reverse("badges:assertion", args=[assertion.uuid]) in html
 
 
-def test_seed_demo_public_badge_shows_the_teachers_name(client, seeded):
+def test_seed_demo_public_badge_shows_the_teachers_name(client, seeded_demo):
     teacher = _demo_account("enseignant")
     public = Assertion.objects.get(recipient=teacher, public=True)
     page = {"HTTP_ACCEPT": "text/html"}  # a browser, anonymous: the page for people

@@ -1,7 +1,4 @@
-import io
-
 import pytest
-from django.core.management import call_command
 
 from cotraining.constants import Role
 from cotraining.models import RoleAssignment, User
@@ -10,11 +7,6 @@ from cotraining.services import import_establishments
 from tests.factories import UserFactory, academie
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def demo():
-    call_command("seed_demo", stdout=io.StringIO())
 
 
 def as_user(client, local):
@@ -37,12 +29,12 @@ def as_user(client, local):
         "/admin/competence/",
     ],
 )
-def test_admin_pages_render_for_the_platform_admin(client, demo, url):
+def test_admin_pages_render_for_the_platform_admin(client, seeded_demo, url):
     response = as_user(client, "admin").get(url, follow=True)
     assert response.status_code == 200
 
 
-def test_a_role_granted_in_the_admin_goes_through_the_service(client, demo):
+def test_a_role_granted_in_the_admin_goes_through_the_service(client, seeded_demo):
     person = UserFactory()
     response = as_user(client, "admin").post(
         "/admin/roleassignment/new/",
@@ -53,7 +45,7 @@ def test_a_role_granted_in_the_admin_goes_through_the_service(client, demo):
     assert person.groups.filter(name=ROLE_GROUP_NAMES[Role.COORDINATOR]).exists()
 
 
-def test_a_wrong_scope_in_the_admin_is_refused(client, demo):
+def test_a_wrong_scope_in_the_admin_is_refused(client, seeded_demo):
     person = UserFactory()
     response = as_user(client, "admin").post(
         "/admin/roleassignment/new/", {"user": person.pk, "role": Role.COORDINATOR}
@@ -63,7 +55,7 @@ def test_a_wrong_scope_in_the_admin_is_refused(client, demo):
     assert not RoleAssignment.objects.filter(user=person).exists()
 
 
-def test_imports_are_listed_and_inspected_read_only(client, demo, sample_csv_path):
+def test_imports_are_listed_and_inspected_read_only(client, seeded_demo, sample_csv_path):
     with open(sample_csv_path, "rb") as handle:
         record = import_establishments(file=handle).record
     admin = as_user(client, "admin")
@@ -72,7 +64,7 @@ def test_imports_are_listed_and_inspected_read_only(client, demo, sample_csv_pat
     assert admin.get("/admin/dataimport/new/").status_code in (302, 403)
 
 
-def test_a_trainer_cannot_manage_establishments_or_roles(client, demo):
+def test_a_trainer_cannot_manage_establishments_or_roles(client, seeded_demo):
     trainer = as_user(client, "formateur")
     assert trainer.get("/admin/").status_code == 200
     for url in ("/admin/establishment/", "/admin/roleassignment/new/", "/admin/users/"):
@@ -80,6 +72,6 @@ def test_a_trainer_cannot_manage_establishments_or_roles(client, demo):
         assert response.status_code in (302, 403), url
 
 
-def test_a_teacher_has_no_admin_access(client, demo):
+def test_a_teacher_has_no_admin_access(client, seeded_demo):
     response = as_user(client, "enseignant").get("/admin/")
     assert response.status_code == 302

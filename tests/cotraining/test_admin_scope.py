@@ -19,7 +19,6 @@ from cotraining.constants import AuditAction, NotificationKind, Role
 from cotraining.models import Notification, RoleAssignment
 from cotraining.services import grant_role
 from cotraining.validators import uai_check_letter
-from tests.badges.conftest import make_badge_class
 from tests.factories import (
     EnrollmentFactory,
     EstablishmentFactory,
@@ -27,6 +26,7 @@ from tests.factories import (
     UserFactory,
     academie,
     departement,
+    make_badge_class,
     teacher,
     workshop_page,
 )

@@ -67,8 +67,14 @@ def test_a_trainer_adds_a_session_from_the_workshop(client, workshop):
     session = Session.objects.get()
     assert (session.workshop_id, session.capacity, session.room) == (workshop.pk, 12, "Salle 12")
 
-    edit = client.get(f"/admin/pages/{workshop.pk}/edit/")
-    assert "Salle 12" in edit.content.decode() or "Ajouter une séance" in edit.content.decode()
+    # Back on the workshop's edit screen, its sessions panel lists the new session: its room,
+    # its seats and the link to change it.
+    edit = client.get(f"/admin/pages/{workshop.pk}/edit/").content.decode()
+    assert '<table class="listing" data-sessions>' in edit
+    panel = edit.split("data-sessions>", 1)[1].split("</table>", 1)[0]
+    assert f'href="/admin/seances/edit/{session.pk}/"' in panel
+    assert "Salle 12" in panel
+    assert "0 inscrits / 12" in panel
 
 
 @pytest.mark.parametrize(

@@ -1,20 +1,23 @@
-"""Browser journeys: a real headless Chromium driven by Playwright against a live server."""
+"""Browser journeys: a real headless Chromium driven by Playwright against a live server.
+
+The helpers the journeys share (log in, visit, check accessibility…) are in helpers.py."""
 
 import io
 import os
+import shutil
+import sqlite3
 from pathlib import Path
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
-from django.conf import settings
 from django.core.management import call_command
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import sync_playwright
+
+from tests.e2e.helpers import assert_no_csp_violation, watch_csp
 
 # Playwright's sync API runs an event loop in this thread; Django's ORM must still be allowed.
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
 E2E_DIR = Path(__file__).resolve().parent
-DEMO_DOMAIN = "demo.entrepairs.fr"
 CHROMIUM_ARGS = [
     "--headless",
     "--no-sandbox",
@@ -25,7 +28,6 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-BLOCKING_IMPACTS = {"serious", "critical"}
 
 
 def pytest_collection_modifyitems(config, items):
@@ -47,21 +49,6 @@ def browser():
         browser.close()
 
 
-def watch_csp(context, violations):
-    """Collect the Content-Security-Policy violations Chromium reports on the console: a
-    journey fails on any, so that a script, style or frame the policy blocks is noticed."""
-
-    def on_console(message):
-        if "Content Security Policy" in message.text:
-            violations.append(f"{message.page.url if message.page else '?'}: {message.text}")
-
-    context.on("console", on_console)
-
-
-def assert_no_csp_violation(violations):
-    assert not violations, "Content-Security-Policy violations:\n" + "\n".join(violations)
-
-
 @pytest.fixture
 def page(browser):
     context = browser.new_context(locale="fr-FR")
@@ -72,11 +59,73 @@ def page(browser):
     assert_no_csp_violation(violations)
 
 
+class DemoSnapshot:
+    """The in-memory test database right after seed_demo, with the files and emails the seed
+    produced: restoring it (SQLite's backup API, a few milliseconds) gives each journey exactly
+    the state a fresh seed_demo would, for a fraction of its cost.
+
+    Taken again when the hour changes: demo sessions start on the hour, so a snapshot never
+    calls a session upcoming that a fresh seed would call started.
+    """
+
+    def __init__(self, connection, media_root, emails):
+        self.taken_in = _this_hour()
+        self.media_root = media_root
+        self.emails = emails
+        self.database = sqlite3.connect(":memory:", check_same_thread=False)
+        connection.connection.backup(self.database)
+
+    def is_current(self):
+        return self.taken_in == _this_hour()
+
+    def restore(self, connection):
+        from django.contrib.contenttypes.models import ContentType
+        from django.core.cache import caches
+
+        self.database.backup(connection.connection)
+        # In-process caches keyed by ids that the flush after the last journey renumbered.
+        ContentType.objects.clear_cache()
+        for cache in caches.all():
+            cache.clear()
+
+
+def _this_hour():
+    from django.utils import timezone
+
+    return timezone.localtime().replace(minute=0, second=0, microsecond=0)
+
+
+_demo_snapshot = None
+
+
 @pytest.fixture
-def demo_data(transactional_db):
+def demo_data(transactional_db, settings, tmp_path_factory):
     """The demo académie and accounts; seed_demo also restores the reference data and home
-    page that the flush after each live-server test wipes."""
-    call_command("seed_demo", stdout=io.StringIO())
+    page that the flush after each live-server test wipes.
+
+    Seeded once (per hour) and restored from a snapshot for the following journeys on the
+    embedded in-memory SQLite database; seeded for each journey on any other database."""
+    global _demo_snapshot
+    from django.core import mail
+    from django.db import connection
+    from django.test import override_settings
+
+    if connection.vendor != "sqlite" or not connection.is_in_memory_db():
+        call_command("seed_demo", stdout=io.StringIO())
+        return
+    connection.ensure_connection()
+    if _demo_snapshot is None or not _demo_snapshot.is_current():
+        media_root = tmp_path_factory.mktemp("demo-media")
+        already_sent = len(mail.outbox)
+        with override_settings(MEDIA_ROOT=str(media_root)):
+            call_command("seed_demo", stdout=io.StringIO())
+        _demo_snapshot = DemoSnapshot(connection, media_root, mail.outbox[already_sent:])
+        mail.outbox[already_sent:] = []
+    else:
+        _demo_snapshot.restore(connection)
+    # What the seed wrote and sent, as if it had run for this journey.
+    shutil.copytree(_demo_snapshot.media_root, settings.MEDIA_ROOT, dirs_exist_ok=True)
+    mail.outbox.extend(_demo_snapshot.emails)
 
 
 @pytest.fixture
@@ -95,63 +144,3 @@ def new_page(browser):
     for context in contexts:
         context.close()
     assert_no_csp_violation(violations)
-
-
-def make_teacher(local, first_name, last_name):
-    """A teacher who can log in (verified address, the demo password)."""
-    from allauth.account.models import EmailAddress
-
-    from cotraining.constants import Role
-    from cotraining.models import User
-    from cotraining.services import grant_role
-
-    email = f"{local}@example.fr"
-    user = User.objects.create_user(
-        email, password=settings.DEMO_PASSWORD, first_name=first_name, last_name=last_name
-    )
-    EmailAddress.objects.create(user=user, email=email, verified=True, primary=True)
-    grant_role(user=user, role=Role.TEACHER)
-    return user
-
-
-def demo_email(local):
-    return f"{local}@{DEMO_DOMAIN}"
-
-
-def check_a11y(page):
-    """Fail on any serious or critical axe-core violation of the current page."""
-    violations = [
-        v for v in Axe().run(page).response["violations"] if v["impact"] in BLOCKING_IMPACTS
-    ]
-    lines = [
-        f"- {v['id']} ({v['impact']}): {v['help']} — "
-        + ", ".join(str(node["target"]) for node in v["nodes"][:3])
-        for v in violations
-    ]
-    assert not violations, f"Accessibility violations on {page.url}:\n" + "\n".join(lines)
-
-
-def visit(page, live_server, path):
-    """Open `path`, expect a 200 and an accessible page."""
-    response = page.goto(live_server.url + path)
-    assert response.status == 200, f"GET {path} answered {response.status}"
-    check_a11y(page)
-
-
-def logout_button(page):
-    return page.locator("header").get_by_role("button", name="Se déconnecter")
-
-
-def submit_login(page, live_server, email, password):
-    """Fill and send the login form (header forms such as the language switch are left alone)."""
-    visit(page, live_server, "/comptes/login/")
-    form = page.locator("main form", has=page.locator("input[name=login]"))
-    form.locator("input[name=login]").fill(email)
-    form.locator("input[name=password]").fill(password)
-    form.locator("button[type=submit]").click()
-    page.wait_for_load_state()
-
-
-def login(page, live_server, email):
-    submit_login(page, live_server, email, settings.DEMO_PASSWORD)
-    expect(logout_button(page)).to_be_visible()

@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 
 from cotraining.constants import Attendance, EnrollmentStatus, Modality
 from cotraining.models import Enrollment, Session, User, WorkshopPage
-from tests.e2e.conftest import demo_email, login, make_teacher, visit
+from tests.e2e.helpers import demo_email, login, make_teacher, visit
 
 
 def test_the_trainer_records_a_partial_presence_with_its_hours(demo_data, live_server, new_page):

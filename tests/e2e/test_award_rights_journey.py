@@ -7,7 +7,7 @@ from playwright.sync_api import expect
 from badges.models import BadgeClass
 from badges.permissions import awardable_badge_classes
 from cotraining.models import User
-from tests.e2e.conftest import demo_email, login, visit
+from tests.e2e.helpers import demo_email, login, visit
 
 PIX_BADGE = "Pix+ Édu 2nd degré — Confirmé"
 

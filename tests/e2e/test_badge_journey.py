@@ -23,7 +23,7 @@ from badges.services.baking import read_baked
 from cotraining.constants import Modality
 from cotraining.models import Completion, Session, User, WorkshopIndexPage, WorkshopPage
 from cotraining.services.attendance import complete_ended_sessions
-from tests.e2e.conftest import check_a11y, demo_email, login, make_teacher, visit
+from tests.e2e.helpers import check_a11y, demo_email, login, make_teacher, visit
 
 TITLE = "Débuter avec la robotique au collège — atelier e2e badges"
 BADGE = "Robotique au collège — participant"

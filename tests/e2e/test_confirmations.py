@@ -7,7 +7,7 @@ from playwright.sync_api import expect
 
 from cotraining.constants import EnrollmentStatus
 from cotraining.models import Enrollment
-from tests.e2e.conftest import check_a11y, login, make_teacher, visit
+from tests.e2e.helpers import check_a11y, login, make_teacher, visit
 from tests.e2e.test_enrollment_journey import enrol, one_seat_workshop
 
 QUESTION = re.compile("Annuler votre inscription à « Débuter avec la classe mobile")

@@ -19,7 +19,7 @@ from pypdf import PdfReader
 
 from cotraining.constants import EnrollmentStatus, Modality
 from cotraining.models import Completion, Enrollment, Session, User, WorkshopIndexPage, WorkshopPage
-from tests.e2e.conftest import check_a11y, demo_email, login, make_teacher, visit
+from tests.e2e.helpers import check_a11y, demo_email, login, make_teacher, visit
 
 TITLE = "Débuter avec la classe mobile — atelier e2e"
 

@@ -5,7 +5,7 @@ import contextlib
 import pytest
 from playwright.sync_api import Error, expect
 
-from tests.e2e.conftest import (
+from tests.e2e.helpers import (
     check_a11y,
     demo_email,
     login,

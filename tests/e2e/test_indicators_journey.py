@@ -8,7 +8,7 @@ from openpyxl import load_workbook
 from playwright.sync_api import expect
 
 from cotraining.models import Academie
-from tests.e2e.conftest import demo_email, login, visit
+from tests.e2e.helpers import demo_email, login, visit
 
 
 def test_the_reader_reads_filters_and_exports(demo_data, live_server, new_page):

@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 from badges.constants import CRCN_CODES, PixStatus, level_field
 from badges.models import PixCertification
 from cotraining.models import Establishment
-from tests.e2e.conftest import demo_email, login, make_teacher, visit
+from tests.e2e.helpers import demo_email, login, make_teacher, visit
 
 CODE = "P-9XYW8VTR"
 

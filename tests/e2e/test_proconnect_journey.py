@@ -24,7 +24,7 @@ from cotraining.models import (
     WorkshopIndexPage,
     WorkshopPage,
 )
-from tests.e2e.conftest import logout_button, visit
+from tests.e2e.helpers import logout_button, visit
 from tests.oidc import LOOPBACK_AGENT, enable_oidc, running_provider
 
 TITLE = "Piloter un projet numérique — atelier ProConnect"

@@ -25,7 +25,7 @@ from cotraining.models import (
     WorkshopPage,
 )
 from cotraining.services import grant_role
-from tests.e2e.conftest import check_a11y, demo_email, login, visit
+from tests.e2e.helpers import check_a11y, demo_email, login, visit
 
 # "numériques" in the title, "numérique" in the search: only French stemming matches the two.
 TITLE = "Ressources numériques pour la classe de mathématiques — atelier e2e"

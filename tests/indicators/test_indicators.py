@@ -1,6 +1,7 @@
 """The indicator dashboards (issue 7): each figure on a small data set checked by hand, the
 secrecy rule, the reader's scope, the exports and the page's query count."""
 
+import copy
 import io
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -13,7 +14,6 @@ from django.test.utils import CaptureQueriesContext
 from openpyxl import load_workbook
 
 from badges.constants import BadgeKind, PixPlusEduScope, PixStatus
-from badges.models import Assertion, BadgeClassVersion, PixCertification, PixPlusEduResult
 from cotraining.constants import Attendance, Degree, EnrollmentStatus, Role, SessionStatus
 from cotraining.models import Academie, Establishment
 from cotraining.services import grant_role
@@ -24,15 +24,20 @@ from indicators.queries import Criteria, Period, school_year_period
 from indicators.report import build_report
 from indicators.scope import Scope, reader_scope
 from indicators.snapshots import refresh_snapshots
-from tests.badges.conftest import make_badge_class
 from tests.factories import (
+    AssertionFactory,
     EnrollmentFactory,
+    IssuerFactory,
+    PixCertificationFactory,
+    PixPlusEduResultFactory,
     SessionFactory,
     UserFactory,
     academie,
     departement,
+    make_badge_class,
     workshop_page,
 )
+from tests.helpers import built_for_the_module
 
 PARIS = ZoneInfo("Europe/Paris")
 NOW = datetime(2027, 3, 15, 12, 0, tzinfo=PARIS)
@@ -79,27 +84,19 @@ def present(session, user, hours):
 
 
 def pix(user, score, *, status=PixStatus.VERIFIED, taken_on=date(2026, 11, 5), **levels):
-    n = PixCertification.objects.count()
-    code = "P-" + "BCDFGHJK"[n % 8] + "2346789B"[(n // 8) % 8] + "CDFGHJ"
-    return PixCertification.objects.create(
-        user=user, taken_on=taken_on, score=score, max_level=6, status=status,
-        verification_code=code,
-        rejection_reason="illisible" if status == PixStatus.REJECTED else "", **levels,
-    )  # fmt: skip
+    return PixCertificationFactory(
+        user=user, score=score, status=status, taken_on=taken_on, **levels
+    )
 
 
 def assertion(badge_class, user, *, revoked=False, issued_on=None):
-    version, _ = BadgeClassVersion.objects.get_or_create(
-        badge_class=badge_class, number=1, defaults={"document": {}}
-    )
-    return Assertion.objects.create(
-        badge_class=badge_class, version=version, recipient=user, recipient_email=user.email,
-        source=f"manual:{user.pk}", revoked=revoked, issued_on=issued_on or at(date(2026, 12, 1)),
+    return AssertionFactory(
+        badge_class=badge_class, recipient=user, source=f"manual:{user.pk}", revoked=revoked,
+        issued_on=issued_on or at(date(2026, 12, 1)),
     )  # fmt: skip
 
 
-@pytest.fixture
-def world(db, issuer):
+def _build_world():
     """Poitiers: school A (Vienne, 086) and school B (Charente, 016); Paris: school P.
 
     This school year (1 Sept 2026 → 15 March 2027):
@@ -112,6 +109,7 @@ def world(db, issuer):
     Three more teachers of B (B3…B5) and four of P (P2…P5) took no part in anything: each
     territory counts at least 5 people, so that statistical secrecy serves their dashboards.
     """
+    issuer = IssuerFactory()
     a, b, p = school("0860901", "086"), school("0160901", "016"), school("0750901", "075")
     w = {
         "paf": workshop_page(title="PAF", training_plan="paf", school_year="2026-2027"),
@@ -141,9 +139,7 @@ def world(db, issuer):
     declared = pix(people["A6"], 600, status=PixStatus.DECLARED, level_1_1=3, level_1_2=2)
     pix(people["W1"], 900, status=PixStatus.REJECTED)
     pix(people["W2"], 150, taken_on=date(2025, 11, 5))
-    PixPlusEduResult.objects.create(
-        certification=declared, scope=PixPlusEduScope.SECOND, automated_level=2
-    )
+    PixPlusEduResultFactory(certification=declared, scope=PixPlusEduScope.SECOND, automated_level=2)
     pix(people["P1"], 700)
     # Badges: six participant badges to A's teachers, one revoked; two trainer badges.
     participant = make_badge_class(issuer, name="Participant")
@@ -155,6 +151,22 @@ def world(db, issuer):
     assertion(trainer, people["B2"])
     assertion(participant, people["P1"])
     return {"a": a, "b": b, "p": p, "people": people}
+
+
+@pytest.fixture(scope="module")
+def _world_for_the_module(django_db_setup, django_db_blocker):
+    def build():
+        with time_machine.travel(NOW, tick=False):
+            return _build_world()
+
+    yield from built_for_the_module(django_db_blocker, build)
+
+
+@pytest.fixture
+def world(_world_for_the_module, db):
+    """The world above, built once for the module; each test starts from it again, with its
+    own copies of the objects (as Django's setUpTestData gives)."""
+    return copy.deepcopy(_world_for_the_module)
 
 
 def reader(**scope):

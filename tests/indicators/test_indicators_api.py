@@ -8,7 +8,7 @@ from cotraining.services import grant_role
 from indicators.tokens import create_api_token, revoke_api_token
 from tests.factories import UserFactory, academie
 
-from .test_indicators import _frozen, reader, world  # noqa: F401 — shared fixtures
+from .test_indicators import _frozen, _world_for_the_module, reader, world  # noqa: F401 — shared fixtures
 
 API = "/api/indicateurs/"
 

@@ -17,7 +17,14 @@ from cotraining.validators import uai_check_letter, validate_uai
 from indicators.report import LEGEND, Table, count, over, people, ratio, text
 from tests.factories import academie
 
-from .test_indicators import URL, _frozen, reader, report_for, world  # noqa: F401 — fixtures
+from .test_indicators import (  # noqa: F401 — fixtures
+    URL,
+    _frozen,
+    _world_for_the_module,
+    reader,
+    report_for,
+    world,
+)
 from .test_indicators_api import API, bearer, token  # noqa: F401 — fixtures
 
 XLSX = "/indicateurs/export.xlsx"

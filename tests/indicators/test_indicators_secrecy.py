@@ -5,10 +5,12 @@ dashboard read "< 5", but the académie's 44 minus its other schools' 6 and 36 g
 on the page, in the CSV / XLSX exports and through the API alike.
 """
 
+import copy
 import io
 from datetime import date
 
 import pytest
+import time_machine
 from openpyxl import load_workbook
 
 from cotraining.constants import Degree
@@ -19,8 +21,19 @@ from indicators.scope import reader_scope
 from indicators.snapshots import snapshot_key, snapshot_request
 from indicators.tokens import create_api_token
 from tests.factories import UserFactory, academie, workshop_page
+from tests.helpers import built_for_the_module
 
-from .test_indicators import _frozen, figures, person, pix, present, reader, school, session  # noqa: F401
+from .test_indicators import (  # noqa: F401 — _frozen: a fixture
+    NOW,
+    _frozen,
+    figures,
+    person,
+    pix,
+    present,
+    reader,
+    school,
+    session,
+)
 
 URL = "/indicateurs/"
 API = "/api/indicateurs/"
@@ -28,8 +41,7 @@ TOO_SMALL = "Population trop petite pour être publiée (moins de 5 personnes)"
 TRAINED = "Enseignants formés"
 
 
-@pytest.fixture
-def academy(db):
+def _build_academy():
     """Vienne (086), no circonscription: lycée L (2 teachers), C1 (6), C2 (36); all trained."""
     schools = {"L": school("0860911", "086"), "C1": school("0860912", "086"),
                "C2": school("0860913", "086")}  # fmt: skip
@@ -39,6 +51,21 @@ def academy(db):
         for _n in range(size):
             present(held, person(schools[key]), 3)
     return schools
+
+
+@pytest.fixture(scope="module")
+def _academy_for_the_module(django_db_setup, django_db_blocker):
+    def build():
+        with time_machine.travel(NOW, tick=False):
+            return _build_academy()
+
+    yield from built_for_the_module(django_db_blocker, build)
+
+
+@pytest.fixture
+def academy(_academy_for_the_module, db):
+    """The académie above, built once for the module; each test its own copies of the objects."""
+    return copy.deepcopy(_academy_for_the_module)
 
 
 def uai(academy, key):

@@ -1,7 +1,6 @@
 """PostgreSQL, Redis and a real Celery worker process, started and stopped by the test session."""
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -13,6 +12,8 @@ from uuid import uuid4
 import pytest
 from django.conf import settings
 from django.db import connection
+
+from tests.helpers import delete_queue, free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 INTEGRATION_DIR = Path(__file__).resolve().parent
@@ -137,13 +138,6 @@ class MailSink:
         return "250 Message accepted for delivery"
 
 
-def free_port():
-    """A loopback TCP port nothing listens on (closed again at once: nothing answers there)."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @contextmanager
 def running_smtp_server():
     from aiosmtpd.controller import Controller
@@ -209,18 +203,6 @@ def routed_notifications(queue):
         yield
     finally:
         app.conf.update(task_routes=previous)
-
-
-def delete_queue(name):
-    """Remove a queue and its bindings from the broker."""
-    from kombu import Exchange, Queue
-
-    from cms.celery import app
-
-    with app.connection_for_write() as conn:
-        bound = Queue(name, Exchange(name), routing_key=name)(conn.default_channel)
-        bound.declare()
-        bound.delete()
 
 
 class TaskQueue:

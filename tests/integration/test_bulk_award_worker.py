@@ -23,8 +23,7 @@ from badges.services.bulk import (
 )
 from badges.services.versions import publish_version
 from badges.tasks import award_bulk_chunk
-from tests.badges.conftest import make_badge_class
-from tests.factories import UserFactory
+from tests.factories import UserFactory, make_badge_class
 
 # Transactional: the worker's connections must see the test's commits, and the test theirs.
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)

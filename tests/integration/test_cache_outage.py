@@ -14,7 +14,7 @@ from tests.cms.cache_outage import (
     resilient_cache,
     visit_everything,
 )
-from tests.integration.conftest import free_port
+from tests.helpers import free_port
 
 pytestmark = pytest.mark.django_db
 

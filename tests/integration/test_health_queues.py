@@ -9,7 +9,7 @@ import pytest
 
 from cms.celery import app
 from cms.health import check_backlog
-from tests.integration.conftest import delete_queue
+from tests.helpers import delete_queue
 
 pytestmark = pytest.mark.django_db
 

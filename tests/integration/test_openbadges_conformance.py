@@ -21,7 +21,7 @@ from badges.models import Assertion, Issuer, new_salt
 from badges.services.awards import award_badge
 from badges.services.openbadges import drop_cached_assertion
 from badges.services.revocation import revoke_assertion
-from tests.badges.conftest import make_badge_class
+from tests.factories import make_badge_class
 
 ROOT = Path(__file__).resolve().parents[2]
 RUNNER = Path(__file__).resolve().parent / "obvalidator" / "run.py"

@@ -1,74 +1,16 @@
+"""The co-training domain: workshop pages, sessions, enrolments and completions."""
+
 from datetime import timedelta
 from decimal import Decimal
 
 import factory
-from django.conf import settings
 from django.utils import timezone
 
-from cotraining.constants import Degree, EnrollmentStatus, EstablishmentType, Modality
-from cotraining.models import (
-    Academie,
-    Completion,
-    Departement,
-    Enrollment,
-    Establishment,
-    Session,
-    User,
-)
-from cotraining.validators import uai_check_letter
+from cotraining.constants import EnrollmentStatus, Modality
+from cotraining.models import Completion, Enrollment, Session
 
-
-def academie(code="13"):
-    return Academie.objects.get(code=code)
-
-
-def departement(code="086"):
-    return Departement.objects.get(code=code)
-
-
-def _uai(n):
-    first7 = f"086{n:04d}"
-    return first7 + uai_check_letter(first7)
-
-
-class EstablishmentFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = Establishment
-        django_get_or_create = ("uai",)
-
-    uai = factory.Sequence(lambda n: _uai(n + 5000))
-    name = factory.Sequence(lambda n: f"Collège numéro {n}")
-    type = EstablishmentType.COLLEGE
-    degree = Degree.SECOND
-    commune = "Poitiers"
-    departement = factory.LazyFunction(departement)
-
-
-class UserFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = User
-        skip_postgeneration_save = True
-
-    email = factory.Sequence(lambda n: f"personne{n}@ac-test.fr")
-    first_name = factory.Faker("first_name", locale="fr_FR")
-    last_name = factory.Faker("last_name", locale="fr_FR")
-    password = factory.PostGenerationMethodCall("set_password", settings.DEMO_PASSWORD)
-
-    @factory.post_generation
-    def _save(obj, create, extracted, **kwargs):
-        if create:
-            obj.save()
-
-
-def teacher(**fields):
-    """A person with the teacher role (the only one that may enrol)."""
-    from cotraining.constants import Role
-    from cotraining.services import grant_role
-
-    user = UserFactory(**fields)
-    grant_role(user=user, role=Role.TEACHER)
-    return user
-
+from .territory import EstablishmentFactory, academie
+from .users import UserFactory
 
 # --- Pages ------------------------------------------------------------------------------------
 # Local imports: only the tests that build pages need the page models.
