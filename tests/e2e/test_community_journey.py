@@ -13,7 +13,7 @@ from communities.constants import EscalationStatus, MembershipStatus
 from communities.models import Community, Escalation, Membership, Question
 from cotraining.constants import Degree
 from cotraining.models import Discipline, User
-from tests.e2e.conftest import check_a11y, demo_email, login, make_teacher, visit
+from tests.e2e.helpers import check_a11y, demo_email, login, make_teacher, visit
 
 QUESTION = "Des rituels de calcul mental en 6e ?"
 DIFFICULTY = "Trop de contenus dans le programme de 3e"
