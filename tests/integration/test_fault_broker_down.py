@@ -1,0 +1,112 @@
+"""The broker stopped while people use the site (issue 15, fault 2): an enrolment and a bulk-award
+upload answer with their usual page, their work waits in the database, and once the broker is
+back a worker that starts delivers every convocation, award and award email exactly once.
+
+The broker is a Redis server of this test's own (never the shared one), stopped for real: this
+process's Celery app publishes to it and fails to, as a web process would.
+"""
+
+import html
+from datetime import timedelta
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from badges.models import Assertion, BulkAward, Issuer
+from cotraining.constants import NotificationKind, NotificationStatus, Role
+from cotraining.models import Notification
+from cotraining.services import grant_role
+from tests.badges.conftest import make_badge_class
+from tests.factories import SessionFactory, UserFactory, academie, teacher, workshop_page
+from tests.integration.faults import (
+    Worker,
+    age,
+    celery_app_on,
+    mail_server,
+    redis_server,
+    run_task,
+    wait_for,
+)
+
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+
+ROWS = 130  # two chunks
+
+
+def page_text(response):
+    return " ".join(html.unescape(response.content.decode()).split())
+
+
+def test_work_asked_while_the_broker_is_down_is_delivered_once_when_it_is_back(
+    client, settings, tmp_path
+):
+    settings.MEDIA_ROOT = tmp_path
+    session = SessionFactory(capacity=5, workshop=workshop_page(title="Atelier sans broker"))
+    person = teacher()
+    coordinator = UserFactory()
+    grant_role(user=coordinator, role=Role.COORDINATOR, academie=academie("13"))
+    issuer = Issuer.objects.create(
+        name="DANE", url="https://www.ac-poitiers.fr", email="dane@ac.fr", academie=academie("13")
+    )
+    badge = make_badge_class(issuer, name="Contributeur")
+    emails = [f"collegue{i:03d}@ac-poitiers.fr" for i in range(ROWS)]
+
+    with redis_server() as broker, celery_app_on(broker.url()) as app, mail_server() as mailbox:
+        broker.stop()
+
+        client.force_login(person)
+        response = client.post(reverse("cotraining:enroll_session", args=[session.pk]), follow=True)
+        assert response.status_code == 200
+        assert (
+            "Inscription confirmée. Votre convocation et l'invitation d'agenda vous sont "
+            "envoyées." in page_text(response)
+        )
+        (convocation,) = Notification.objects.filter(recipient=person)
+        assert (convocation.kind, convocation.status) == (
+            NotificationKind.CONVOCATION,
+            NotificationStatus.PENDING,
+        )
+        assert convocation.attempts == 0
+
+        client.force_login(coordinator)
+        upload = SimpleUploadedFile("f.csv", ("email\n" + "\n".join(emails)).encode())
+        response = client.post(
+            reverse("badges:bulk_award"), {"badge_class": badge.pk, "file": upload}, follow=True
+        )
+        assert response.status_code == 200
+        assert f"En attente : 0 ligne(s) traitée(s) sur {ROWS}" in page_text(response)
+        (bulk,) = BulkAward.objects.all()
+        assert (bulk.status, bulk.processed) == (BulkAward.Status.PENDING, 0)
+        assert not Assertion.objects.exists()
+
+        broker.start()  # back, empty: nothing that was asked meanwhile reached it
+        # Twenty minutes later, past the catch-ups' delays (10 min for notifications, 15 for
+        # bulk awards): a worker starting now queues both (cms.celery.resume_lost_work).
+        age(Notification.objects.all(), timedelta(minutes=20), "created_at")
+        age(BulkAward.objects.all(), timedelta(minutes=20), "moved_at", "created_at")
+        worker = Worker(broker.url(), media_root=tmp_path, smtp_port=mailbox.port)
+        try:
+            worker.start(app)
+            sent = Notification.objects.filter(pk=convocation.pk, status=NotificationStatus.SENT)
+            wait_for(sent.exists, "the convocation")
+            bulk_done = BulkAward.objects.filter(pk=bulk.pk, status=BulkAward.Status.DONE)
+            wait_for(bulk_done.exists, "the bulk award")
+            unsent = Assertion.objects.filter(emailed_at__isnull=True)
+            wait_for(lambda: not unsent.exists(), "the award emails")
+            # Beat, again and again: nothing left to queue, nothing sent twice.
+            for _beat in range(2):
+                assert run_task(app, "cotraining.tasks.retry_pending_notifications") == 0
+                assert run_task(app, "badges.tasks.resume_stalled_bulk_awards") == 0
+                assert run_task(app, "badges.tasks.email_unsent_awards") == 0
+            wait_for(lambda: worker.idle(app, broker), "the worker to be idle")
+        finally:
+            worker.stop()
+
+    convocation.refresh_from_db()
+    assert (convocation.status, convocation.attempts) == (NotificationStatus.SENT, 1)
+    bulk.refresh_from_db()
+    assert (bulk.status, bulk.processed, bulk.awarded, bulk.already_had) == ("done", ROWS, ROWS, 0)
+    assert sorted(Assertion.objects.values_list("recipient_email", flat=True)) == emails
+    # Exactly once each: the convocation to the teacher, the award email to each colleague.
+    assert mailbox.recipients == {person.email.lower(): 1, **dict.fromkeys(emails, 1)}
