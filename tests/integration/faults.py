@@ -23,6 +23,7 @@ import redis
 from django.conf import settings
 from django.db import connection
 from django.db.models import F
+from kombu import pools as kombu_pools
 
 from tests.integration.conftest import ROOT, MailSink, free_port
 
@@ -112,9 +113,11 @@ def redis_server():
             server.process.wait(timeout=10)
 
 
-def _reset_connections(app):
-    if app._pool is not None:
-        app._pool.force_close_all()
+def forget_connections(app):
+    """Drop this process's pooled broker and result connections (they point at a Redis that
+    has restarted, or another broker): the next use opens new ones. Kombu keeps its pools in a
+    registry keyed by URL, which `pools.reset()` closes and empties."""
+    kombu_pools.reset()
     app._pool = None
     app.amqp._producer_pool = None
     app._backend_cache = None
@@ -132,14 +135,14 @@ def celery_app_on(url):
     keys = ("broker_read_url", "broker_write_url", "result_backend", "CELERY_RESULT_BACKEND")
     previous = {key: app.conf.get(key) for key in keys}
     app.conf.update(dict.fromkeys(keys, url))
-    _reset_connections(app)
+    forget_connections(app)
     # Never the shared broker by mistake: the fault would hit everyone's tasks.
     assert app.connection_for_write().port == urlsplit(url).port
     try:
         yield app
     finally:
         app.conf.update(previous)
-        _reset_connections(app)
+        forget_connections(app)
 
 
 def run_task(app, name, timeout=60):
@@ -232,9 +235,13 @@ class Worker:
         if broker.queued():
             return False
         inspect = app.control.inspect(destination=[self.hostname], timeout=1.0)
-        for tasks in (inspect.active(), inspect.reserved()):
-            if (tasks or {}).get(self.hostname) != []:
-                return False
+        try:
+            for tasks in (inspect.active(), inspect.reserved()):
+                if (tasks or {}).get(self.hostname) != []:
+                    return False
+        except (redis.ConnectionError, OSError):  # a connection to a Redis restarted since
+            forget_connections(app)
+            return False
         return not broker.queued()
 
 
