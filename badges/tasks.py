@@ -237,3 +237,17 @@ def run_pix_import(import_id):
 
     pix_import = run_import(import_id=import_id)
     return pix_import.status if pix_import else None
+
+
+@shared_task(
+    name="badges.tasks.resume_stalled_pix_imports",
+    ignore_result=True,
+    time_limit=120,
+    soft_time_limit=100,
+)
+def resume_stalled_pix_imports():
+    """Run by beat and at each worker's start: queue again the large Pix imports that stopped
+    moving (never queued, or their task lost). Idempotent: an import runs once at a time."""
+    from .services.pix_import import resume_stalled_pix_imports as resume
+
+    return len(resume())
