@@ -4,17 +4,19 @@ import sys
 
 
 def award_on_completion(sender, completion, **kwargs):
-    """A workshop was completed (sent after commit): award its badges in a Celery task."""
+    """A workshop was completed (sent after commit): award its badges in a Celery task. A
+    broker that is down never fails the request that completed it (the page a teacher opens,
+    the trainer's sheet): beat's award_missing_completion_badges awards them later."""
     from .tasks import award_completion_badges
 
-    award_completion_badges.delay(completion.pk)
+    award_completion_badges.enqueue(completion.pk)
 
 
 def revoke_on_withdrawal(sender, user, workshop, **kwargs):
     """Attendance corrected so that a completion no longer stands: revoke what it earned."""
     from .tasks import revoke_withdrawn_completion_badges
 
-    revoke_withdrawn_completion_badges.delay(user.pk, workshop.pk)
+    revoke_withdrawn_completion_badges.enqueue(user.pk, workshop.pk)
 
 
 def link_awards_on_email_confirmed(sender, request, email_address, **kwargs):

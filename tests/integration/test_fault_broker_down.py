@@ -1,24 +1,36 @@
-"""The broker stopped while people use the site (issue 15, fault 2): an enrolment and a bulk-award
-upload answer with their usual page, their work waits in the database, and once the broker is
-back a worker that starts delivers every convocation, award and award email exactly once.
+"""The broker stopped while people use the site (issue 15, fault 2): an enrolment, a bulk-award
+upload and a teacher's path completing a workshop answer with their usual page, their work waits
+in the database, and once the broker is back a worker that starts (and beat) delivers every
+convocation, award and email exactly once.
 
 The broker is a Redis server of this test's own (never the shared one), stopped for real: this
 process's Celery app publishes to it and fails to, as a web process would.
 """
 
+import email
+import email.policy
 import html
 from datetime import timedelta
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import timezone
 
+from badges.constants import BadgeKind
 from badges.models import Assertion, BulkAward, Issuer
-from cotraining.constants import NotificationKind, NotificationStatus, Role
-from cotraining.models import Notification
+from cotraining.constants import Attendance, NotificationKind, NotificationStatus, Role
+from cotraining.models import Completion, Notification
 from cotraining.services import grant_role
 from tests.badges.conftest import make_badge_class
-from tests.factories import SessionFactory, UserFactory, academie, teacher, workshop_page
+from tests.factories import (
+    EnrollmentFactory,
+    SessionFactory,
+    UserFactory,
+    academie,
+    teacher,
+    workshop_page,
+)
 from tests.integration.faults import (
     Worker,
     age,
@@ -38,6 +50,16 @@ def page_text(response):
     return " ".join(html.unescape(response.content.decode()).split())
 
 
+def subjects(raw_messages, recipient):
+    """The subjects of the messages sent to `recipient`, sorted."""
+    found = []
+    for raw in raw_messages:
+        message = email.message_from_bytes(raw, policy=email.policy.default)
+        if message["To"].lower() == recipient.lower():
+            found.append(" ".join(str(message["Subject"]).split()))
+    return sorted(found)
+
+
 def test_work_asked_while_the_broker_is_down_is_delivered_once_when_it_is_back(
     client, settings, tmp_path
 ):
@@ -51,6 +73,19 @@ def test_work_asked_while_the_broker_is_down_is_delivered_once_when_it_is_back(
     )
     badge = make_badge_class(issuer, name="Contributeur")
     emails = [f"collegue{i:03d}@ac-poitiers.fr" for i in range(ROWS)]
+    # A session that ended an hour ago, attended: the workshop is completed when its participant
+    # opens their path, and its badge is awarded then.
+    graduate = teacher()
+    ended = timezone.now() - timedelta(hours=1)
+    past = SessionFactory(
+        start=ended - timedelta(hours=3),
+        end=ended,
+        workshop=workshop_page(title="Atelier terminé"),
+    )
+    EnrollmentFactory(
+        session=past, user=graduate, attendance=Attendance.PRESENT, hours_attended=past.hours
+    )
+    make_badge_class(issuer, name="Participant", workshop=past.workshop, kind=BadgeKind.PARTICIPANT)
 
     with redis_server() as broker, celery_app_on(broker.url()) as app, mail_server() as mailbox:
         broker.stop()
@@ -80,25 +115,36 @@ def test_work_asked_while_the_broker_is_down_is_delivered_once_when_it_is_back(
         assert (bulk.status, bulk.processed) == (BulkAward.Status.PENDING, 0)
         assert not Assertion.objects.exists()
 
+        client.force_login(graduate)
+        response = client.get(reverse("cotraining:my_journey"))
+        assert response.status_code == 200
+        (completion,) = Completion.objects.filter(user=graduate)
+        assert completion.workshop_id == past.workshop_id
+        assert not Assertion.objects.exists()  # its badge waits for the broker
+
         broker.start()  # back, empty: nothing that was asked meanwhile reached it
         # Twenty minutes later, past the catch-ups' delays (10 min for notifications, 15 for
-        # bulk awards): a worker starting now queues both (cms.celery.resume_lost_work).
+        # bulk awards): a worker starting now queues both (cms.celery.resume_lost_work), and
+        # beat awards the completion's badge (award_missing_completion_badges).
         age(Notification.objects.all(), timedelta(minutes=20), "created_at")
         age(BulkAward.objects.all(), timedelta(minutes=20), "moved_at", "created_at")
         worker = Worker(broker.url(), media_root=tmp_path, smtp_port=mailbox.port)
         try:
             worker.start(app)
-            sent = Notification.objects.filter(pk=convocation.pk, status=NotificationStatus.SENT)
-            wait_for(sent.exists, "the convocation")
+            assert run_task(app, "badges.tasks.award_missing_completion_badges") == 1
+            sent = Notification.objects.filter(status=NotificationStatus.SENT)
+            wait_for(lambda: sent.count() == 2, "the convocation and the completion notice")
             bulk_done = BulkAward.objects.filter(pk=bulk.pk, status=BulkAward.Status.DONE)
             wait_for(bulk_done.exists, "the bulk award")
             unsent = Assertion.objects.filter(emailed_at__isnull=True)
             wait_for(lambda: not unsent.exists(), "the award emails")
             # Beat, again and again: nothing left to queue, nothing sent twice.
+            age(Assertion.objects.all(), timedelta(minutes=20), "created_at")
             for _beat in range(2):
                 assert run_task(app, "cotraining.tasks.retry_pending_notifications") == 0
                 assert run_task(app, "badges.tasks.resume_stalled_bulk_awards") == 0
                 assert run_task(app, "badges.tasks.email_unsent_awards") == 0
+                assert run_task(app, "badges.tasks.award_missing_completion_badges") == 0
             wait_for(lambda: worker.idle(app, broker), "the worker to be idle")
         finally:
             worker.stop()
@@ -107,6 +153,20 @@ def test_work_asked_while_the_broker_is_down_is_delivered_once_when_it_is_back(
     assert (convocation.status, convocation.attempts) == (NotificationStatus.SENT, 1)
     bulk.refresh_from_db()
     assert (bulk.status, bulk.processed, bulk.awarded, bulk.already_had) == ("done", ROWS, ROWS, 0)
-    assert sorted(Assertion.objects.values_list("recipient_email", flat=True)) == emails
-    # Exactly once each: the convocation to the teacher, the award email to each colleague.
-    assert mailbox.recipients == {person.email.lower(): 1, **dict.fromkeys(emails, 1)}
+    bulk_awarded = Assertion.objects.filter(source="bulk")
+    assert sorted(bulk_awarded.values_list("recipient_email", flat=True)) == emails
+    (badge_earned,) = Assertion.objects.exclude(source="bulk")
+    assert (badge_earned.recipient_id, badge_earned.badge_class.name) == (
+        graduate.pk,
+        "Participant",
+    )
+    # Exactly once each: the convocation to the teacher, the award email to each colleague, the
+    # completion notice and the badge's email to the graduate.
+    assert mailbox.recipients == {
+        person.email.lower(): 1,
+        **dict.fromkeys(emails, 1),
+        graduate.email.lower(): 2,
+    }
+    graduate_subjects = subjects(mailbox.messages, graduate.email)
+    assert len(set(graduate_subjects)) == 2
+    assert any("Participant" in subject for subject in graduate_subjects)
