@@ -162,7 +162,8 @@ def read_figures(filterset, *, now=None):
         if stale:
             from .tasks import refresh_indicator_snapshot
 
-            refresh_indicator_snapshot.delay_on_commit(key)
+            # Robust: a broker that is down leaves the snapshot stale, never fails the page.
+            refresh_indicator_snapshot.enqueue_on_commit(key)
         if now - snapshot.last_read_at > timedelta(minutes=5):  # not a write per read
             IndicatorSnapshot.objects.filter(pk=snapshot.pk).update(last_read_at=now)
         period = Period(snapshot.period_start, snapshot.period_end)
