@@ -65,7 +65,7 @@ class RedisServer:
                 "no",
                 "--daemonize",
                 "no",
-            ],  # fmt: skip
+            ],
             stdout=subprocess.DEVNULL,
         )
         client = redis.Redis(port=self.port)
@@ -200,7 +200,7 @@ class Worker:
                 "--without-gossip",
                 "--without-mingle",
                 "--without-heartbeat",
-            ],  # fmt: skip
+            ],
             cwd=ROOT,
             env=self.env,
             start_new_session=True,
@@ -309,25 +309,16 @@ def age_files(folder, by=timedelta(hours=2)):
             os.utime(path, (stat.st_atime - seconds, stat.st_mtime - seconds))
 
 
-def waiting_on_locks():
-    """Database sessions of the test database waiting for a lock held by another."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT count(*) FROM pg_stat_activity"
-            " WHERE datname = current_database() AND wait_event_type = 'Lock'"
-        )
-        return cursor.fetchone()[0]
-
-
 class HeldTransaction:
     """A transaction of this test, on a connection of its own (a thread), that runs `work`
-    and stays open until `rollback()`: whatever it wrote holds its locks meanwhile."""
+    and stays open until `rollback()`: whatever it wrote or locked stays locked meanwhile."""
 
     def __init__(self, work):
         self.work = work
         self.ready = threading.Event()
         self.done = threading.Event()
         self.errors = []
+        self.pid = None
         self.thread = threading.Thread(target=self._run, daemon=True)
 
     def _run(self):
@@ -336,6 +327,9 @@ class HeldTransaction:
 
         try:
             with transaction.atomic():
+                with own.cursor() as cursor:
+                    cursor.execute("SELECT pg_backend_pid()")
+                    self.pid = cursor.fetchone()[0]
                 self.work()
                 self.ready.set()
                 self.done.wait(timeout=300)
@@ -359,3 +353,12 @@ class HeldTransaction:
 
     def __exit__(self, *exc):
         self.rollback()
+
+    def waiters(self):
+        """How many database sessions wait for a lock this transaction holds."""
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE %s = ANY(pg_blocking_pids(pid))",
+                [self.pid],
+            )
+            return cursor.fetchone()[0]

@@ -120,7 +120,7 @@ def test_a_dump_restored_into_a_new_database_is_served_as_the_original(client, s
                 f"127.0.0.1:{port}",
                 "--log-level",
                 "warning",
-            ],  # fmt: skip
+            ],
             cwd=ROOT,
             env=env,
         )

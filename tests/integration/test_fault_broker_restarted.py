@@ -29,7 +29,6 @@ from tests.integration.faults import (
     redis_server,
     run_task,
     wait_for,
-    waiting_on_locks,
 )
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
@@ -73,7 +72,7 @@ def test_a_broker_restarted_mid_job_loses_no_award_and_no_email(client, settings
                 )
                 assert response.status_code == 302
                 (bulk,) = BulkAward.objects.all()
-                wait_for(lambda: waiting_on_locks() == 2, "chunks 2 and 3 in flight")
+                wait_for(lambda: held.waiters() == 2, "chunks 2 and 3 in flight")
                 assert broker.queued() >= 16  # chunks 4 to 19, and emails of chunks 0 and 1
                 broker.restart()
                 assert broker.queued() == 0

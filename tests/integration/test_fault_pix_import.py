@@ -28,7 +28,6 @@ from tests.integration.faults import (
     redis_server,
     run_task,
     wait_for,
-    waiting_on_locks,
 )
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
@@ -98,7 +97,7 @@ def test_an_import_uploaded_while_the_broker_is_down_then_killed_mid_write_is_wr
         with HeldTransaction(lock_the_updated_certification) as held:
             worker = Worker(broker.url(), media_root=tmp_path).start(app)
             try:
-                wait_for(lambda: waiting_on_locks() > 0, "the import in its write")
+                wait_for(lambda: held.waiters() == 1, "the import in its write")
                 job.refresh_from_db()
                 assert job.status == PixImport.Status.WRITING
                 worker.kill()

@@ -34,7 +34,6 @@ from tests.integration.faults import (
     redis_server,
     run_task,
     wait_for,
-    waiting_on_locks,
 )
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
@@ -85,7 +84,7 @@ def test_a_worker_killed_mid_award_and_mid_email_leaves_nothing_lost_or_doubled(
                 )
                 assert response.status_code == 302
                 (bulk,) = BulkAward.objects.all()
-                wait_for(lambda: waiting_on_locks() > 0, "chunk 10 in flight")
+                wait_for(lambda: held.waiters() == 1, "chunk 10 in flight")
                 # Chunks 11 to 19 and their emails are still to come: hold the next email.
                 mailbox.hold_next()
                 wait_for(mailbox.holding.is_set, "an email in flight", interval=0.01)
