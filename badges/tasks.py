@@ -18,6 +18,7 @@ from .services.emails import send_badge_email_task as send_badge_email
 from .services.emails import send_badge_emails_task as send_badge_emails
 from .services.pix import award_pix_plus_edu_badges_task as award_pix_plus_edu_badges
 from .services.pix import notify_pix_review_task as notify_pix_review
+from .services.pix_import import resume_stalled_pix_imports_task as resume_stalled_pix_imports
 from .services.pix_import import run_pix_import_task as run_pix_import
 from .services.revocation import (
     revoke_withdrawn_completion_badges_task as revoke_withdrawn_completion_badges,
@@ -32,6 +33,7 @@ __all__ = [
     "email_unsent_awards",
     "notify_pix_review",
     "resume_stalled_bulk_awards",
+    "resume_stalled_pix_imports",
     "revoke_withdrawn_completion_badges",
     "run_bulk_award",
     "run_pix_import",

@@ -68,6 +68,7 @@ app.autodiscover_tasks()
 # every few minutes. Both tasks are idempotent; by name, so this module imports no app.
 RESUME_AT_WORKER_START = (
     "badges.tasks.resume_stalled_bulk_awards",
+    "badges.tasks.resume_stalled_pix_imports",
     "cotraining.tasks.retry_pending_notifications",
 )
 

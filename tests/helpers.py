@@ -4,9 +4,12 @@ import: tests import from here or from tests.factories)."""
 import html
 import socket
 from datetime import timedelta
+from pathlib import Path
 
 import time_machine
 from django.contrib.messages import get_messages
+
+ROOT = Path(__file__).resolve().parents[1]  # the repository
 
 
 def free_port():
@@ -77,3 +80,22 @@ def built_for_the_module(django_db_blocker, build):
         with django_db_blocker.unblock():
             transaction.set_rollback(True)
             outer.__exit__(None, None, None)
+
+
+class MailSink:
+    """The handler of an aiosmtpd server: keeps every message it accepts, as raw bytes.
+
+    Set `refuse_with` to an SMTP reply ("451 4.3.0 …") to refuse every message at DATA, as a
+    server under load or out of disk space does.
+    """
+
+    def __init__(self):
+        self.messages = []
+        self.refuse_with = ""
+        self.port = None
+
+    async def handle_DATA(self, server, session, envelope):
+        if self.refuse_with:
+            return self.refuse_with
+        self.messages.append(envelope.content)
+        return "250 Message accepted for delivery"

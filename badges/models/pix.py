@@ -262,6 +262,19 @@ class PixPlusEduResult(models.Model):
         return PixPlusEduLevel(self.level).label
 
 
+class PixImportQuerySet(models.QuerySet):
+    def stalled(self, *, since):
+        """Imports pending or under way that have not moved since then (their task was lost)."""
+        return self.filter(
+            status__in=[
+                PixImport.Status.PENDING,
+                PixImport.Status.VALIDATING,
+                PixImport.Status.WRITING,
+            ],
+            moved_at__lt=since,
+        )
+
+
 class PixImport(models.Model):
     """One Pix Orga export imported by staff: validated whole, then written (or nothing).
 
@@ -303,6 +316,14 @@ class PixImport(models.Model):
     )
     created_at = models.DateTimeField(_("déposé le"), auto_now_add=True)
     finished_at = models.DateTimeField(_("terminé le"), null=True, blank=True)
+    # When the import last moved (recorded, started, a progress step, writing): one pending or
+    # under way that has not moved for PIX_IMPORT_STALLED_MINUTES lost its task and is queued
+    # again (badges.services.pix_import.resume_stalled_pix_imports).
+    moved_at = models.DateTimeField(_("dernier mouvement"), default=timezone.now, db_index=True)
+    # When it was last queued again for that reason.
+    requeued_at = models.DateTimeField(_("relancé le"), null=True, blank=True)
+
+    objects = PixImportQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("import PIX")

@@ -5,15 +5,18 @@ bounded whatever its length; a file with errors writes nothing and keeps a repor
 numbers; a clean file imported again changes nothing (upsert by verification code).
 """
 
+import logging
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from typing import ClassVar
 
 from celery import shared_task
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from wagtail.log_actions import log
@@ -59,6 +62,8 @@ IMPORT_BATCH = 1000
 IMPORT_PROGRESS_EVERY = 5000
 MAX_REPORTED_ERRORS = 1000
 SAMPLE_FILE = Path(__file__).resolve().parent.parent / "data" / "pix_import_exemple.csv"
+
+logger = logging.getLogger(__name__)
 
 
 def _fold(text):
@@ -391,6 +396,8 @@ def start_pix_import(*, file, filename, by):
         pix_import.file.save("import.csv", file, save=False)
         pix_import.save()
         if lines > settings.PIX_IMPORT_SYNC_MAX_LINES:
+            # Robust: a broker that is down leaves the import pending (resumed later), never
+            # fails the upload.
             run_pix_import_task.enqueue_on_commit(pix_import.pk)
             return pix_import
     return run_import(import_id=pix_import.pk)
@@ -399,16 +406,32 @@ def start_pix_import(*, file, filename, by):
 def run_import(*, import_id):
     """Validate the whole file, then write it in one transaction (or nothing).
 
-    Safe to run twice: a finished import is left alone, and writing is an upsert by code.
+    Safe to run twice: a finished import is left alone, one under way is left to the run that
+    claimed it (a conditional UPDATE: pending, or stalled past PIX_IMPORT_STALLED_MINUTES, whose
+    run died), and writing is an upsert by code.
     """
     pix_import = PixImport.objects.select_related("user").filter(pk=import_id).first()
     if pix_import is None or pix_import.is_finished:
         return pix_import
+    now = timezone.now()
+    stalled = now - timedelta(minutes=settings.PIX_IMPORT_STALLED_MINUTES)
+    claimed = (
+        PixImport.objects.filter(pk=import_id)
+        .filter(
+            Q(status=PixImport.Status.PENDING)
+            | Q(
+                status__in=[PixImport.Status.VALIDATING, PixImport.Status.WRITING],
+                moved_at__lt=stalled,
+            )
+        )
+        .update(status=PixImport.Status.VALIDATING, processed=0, moved_at=now)
+    )
+    if not claimed:  # a second delivery while another run is under way, or finished meanwhile
+        return pix_import
 
     def progress(lines):
-        PixImport.objects.filter(pk=import_id).update(processed=lines)
+        PixImport.objects.filter(pk=import_id).update(processed=lines, moved_at=timezone.now())
 
-    PixImport.objects.filter(pk=import_id).update(status=PixImport.Status.VALIDATING)
     pix_plus_edu_badges = BadgeClass.objects.exclude(pix_plus_edu_scope="").exists()
     try:
         with pix_import.file.open("rb"):
@@ -419,7 +442,10 @@ def run_import(*, import_id):
             )
             if report.ok:
                 PixImport.objects.filter(pk=import_id).update(
-                    status=PixImport.Status.WRITING, processed=report.lines, lines=report.lines
+                    status=PixImport.Status.WRITING,
+                    processed=report.lines,
+                    lines=report.lines,
+                    moved_at=timezone.now(),
                 )
                 with transaction.atomic():
                     _write_import(file, report, pix_import.user, people)
@@ -462,3 +488,41 @@ def run_pix_import_task(import_id):
     """Validate then write a large Pix Orga export. Safe to run twice: a finished one is left."""
     pix_import = run_import(import_id=import_id)
     return pix_import.status if pix_import else None
+
+
+def resume_stalled_pix_imports(*, stalled_after=None):
+    """Queue again the large imports that have not moved for PIX_IMPORT_STALLED_MINUTES: never
+    queued (broker down at upload), or whose task was lost (worker killed, broker restarted).
+    Returns the ids queued. Safe however often it runs: run_import claims the import, so a
+    second delivery does nothing, and writing is an upsert.
+
+    The delay is above run_pix_import's time limit (an hour): an import still writing, which
+    moves only when it commits, is never counted as lost.
+    """
+    if stalled_after is None:
+        stalled_after = timedelta(minutes=settings.PIX_IMPORT_STALLED_MINUTES)
+    now = timezone.now()
+    not_requeued = Q(requeued_at__isnull=True) | Q(requeued_at__lt=now - stalled_after)
+    stalled = PixImport.objects.stalled(since=now - stalled_after).filter(not_requeued)
+    resumed = []
+    for import_id in stalled.values_list("pk", flat=True):
+        # Requeued now: the next beat leaves it alone while this requeue runs.
+        if PixImport.objects.filter(pk=import_id).filter(not_requeued).update(requeued_at=now):
+            logger.warning(
+                "Pix import %s had not moved for %s: queued again", import_id, stalled_after
+            )
+            run_pix_import_task.enqueue(import_id)
+            resumed.append(import_id)
+    return resumed
+
+
+@shared_task(
+    name="badges.tasks.resume_stalled_pix_imports",
+    ignore_result=True,
+    time_limit=120,
+    soft_time_limit=100,
+)
+def resume_stalled_pix_imports_task():
+    """Run by beat and at each worker's start: queue again the large Pix imports that stopped
+    moving (never queued, or their task lost). Idempotent: an import runs once at a time."""
+    return len(resume_stalled_pix_imports())

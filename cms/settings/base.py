@@ -365,6 +365,7 @@ CELERY_TASK_ROUTES = {
         )
     },
     "badges.tasks.run_pix_import": {"queue": "imports"},
+    "badges.tasks.resume_stalled_pix_imports": {"queue": "imports"},
     "badges.indicators.tasks.*": {"queue": "indicators"},
 }
 # WeasyPrint's font caches grow a worker by ~50-70 MiB and keep growing slowly (BENCHMARKS.md):
@@ -402,6 +403,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "badges.tasks.resume_stalled_bulk_awards",
         "schedule": crontab(minute="*/5"),
     },
+    # Large Pix imports never queued or whose task was lost, once they have not moved for
+    # PIX_IMPORT_STALLED_MINUTES; each worker does the same when it starts.
+    "resume-stalled-pix-imports": {
+        "task": "badges.tasks.resume_stalled_pix_imports",
+        "schedule": crontab(minute="*/10"),
+    },
     # Baked images of chunks killed before they committed (no assertion row): an hour old.
     "delete-orphan-assertion-images": {
         "task": "badges.tasks.delete_orphan_assertion_images",
@@ -429,6 +436,9 @@ COMMUNITY_ACCEPT_REMINDER_DAYS = env.int("COMMUNITY_ACCEPT_REMINDER_DAYS", defau
 # A bulk award that has not moved for this long lost its task and is queued again: above the
 # longest chunk task (CELERY_TASK_TIME_LIMIT) so that a chunk still running is never redone.
 BULK_AWARD_STALLED_MINUTES = env.int("BULK_AWARD_STALLED_MINUTES", default=15)
+# Likewise for a large Pix import, above run_pix_import's time limit (an hour): it moves only
+# between steps (its write is one transaction), and a run older than that limit is dead.
+PIX_IMPORT_STALLED_MINUTES = env.int("PIX_IMPORT_STALLED_MINUTES", default=70)
 # /health/ says "degraded" when a bulk award has not moved, or a queue holds a task published,
 # longer ago than this (twice the requeue delay: a requeue that did not help).
 HEALTH_BACKLOG_MINUTES = env.int("HEALTH_BACKLOG_MINUTES", default=30)

@@ -418,6 +418,28 @@ def test_the_page_is_served_from_its_snapshot_then_refreshed_when_stale(
     assert refreshed.computed_at == NOW
 
 
+def test_a_stale_page_answers_while_the_broker_is_down(
+    world, client, monkeypatch, django_capture_on_commit_callbacks
+):
+    """Its refresh cannot be queued: the page still answers, from the snapshot (issue 15)."""
+    from kombu.exceptions import OperationalError
+
+    from badges.indicators.tasks import refresh_indicator_snapshot
+
+    def broker_down(*args, **kwargs):
+        raise OperationalError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
+
+    client.force_login(reader(academie=academie("13")))
+    client.get(URL)
+    IndicatorSnapshot.objects.update(computed_at=NOW - timedelta(hours=1))
+    monkeypatch.setattr(refresh_indicator_snapshot, "apply_async", broker_down)
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        response = client.get(URL)
+    assert response.status_code == 200
+    assert len(callbacks) == 1
+    assert IndicatorSnapshot.objects.get().computed_at == NOW - timedelta(hours=1)
+
+
 def test_readers_of_two_academies_never_share_a_snapshot(world, client):
     client.force_login(reader(academie=academie("13")))
     client.get(URL)

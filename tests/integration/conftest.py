@@ -13,9 +13,8 @@ import pytest
 from django.conf import settings
 from django.db import connection
 
-from tests.helpers import delete_queue, free_port
+from tests.helpers import ROOT, MailSink, delete_queue, free_port
 
-ROOT = Path(__file__).resolve().parents[2]
 INTEGRATION_DIR = Path(__file__).resolve().parent
 
 
@@ -117,25 +116,6 @@ def celery_worker(django_db_setup, django_db_blocker):
 
 
 # --- Email through a real SMTP server, and a worker that sends to it ----------------------------
-
-
-class MailSink:
-    """The handler of an aiosmtpd server: keeps every message it accepts, as raw bytes.
-
-    Set `refuse_with` to an SMTP reply ("451 4.3.0 …") to refuse every message at DATA, as a
-    server under load or out of disk space does.
-    """
-
-    def __init__(self):
-        self.messages = []
-        self.refuse_with = ""
-        self.port = None
-
-    async def handle_DATA(self, server, session, envelope):
-        if self.refuse_with:
-            return self.refuse_with
-        self.messages.append(envelope.content)
-        return "250 Message accepted for delivery"
 
 
 @contextmanager
