@@ -424,7 +424,7 @@ def test_a_stale_page_answers_while_the_broker_is_down(
     """Its refresh cannot be queued: the page still answers, from the snapshot (issue 15)."""
     from kombu.exceptions import OperationalError
 
-    from badges.indicators.tasks import refresh_indicator_snapshot
+    from indicators.tasks import refresh_indicator_snapshot
 
     def broker_down(*args, **kwargs):
         raise OperationalError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")

@@ -56,6 +56,10 @@ def _database_as_found(django_db_setup, django_db_blocker):
     included), and no content type stays cached with an id of the database the migrator built.
     """
     with django_db_blocker.unblock():
+        if not hasattr(connection, "_test_serialized_contents"):
+            # pytest-django serialises the test database only when a collected test is marked
+            # serialized_rollback: this one asks through its fixture, so do it here, once.
+            connection._test_serialized_contents = connection.creation.serialize_db_to_string()
         _empty_but_content_types()
     yield
     with django_db_blocker.unblock():
