@@ -105,12 +105,13 @@ def _uses_module_data(item):
 def pytest_collection_modifyitems(config, items):
     """In each module, the tests that use data built for the module (fixtures named
     `_…_for_the_module`, tests.helpers.built_for_the_module) run after the others, which still
-    start from an empty database: once built, the data stays until the module ends. The order
-    is kept otherwise."""
-    first_of_module = {}
-    for index, item in enumerate(items):
-        first_of_module.setdefault(item.path, index)
-    order = {id(item): index for index, item in enumerate(items)}
-    items.sort(
-        key=lambda item: (first_of_module[item.path], _uses_module_data(item), order[id(item)])
-    )
+    start from an empty database: once built, the data stays until the module ends. Only within
+    each run of consecutive tests of one module: the order pytest-django gives (transactional
+    tests after the others, whose flush would empty the database under them) is kept."""
+    runs = []
+    for item in items:
+        if runs and runs[-1][0].path == item.path:
+            runs[-1].append(item)
+        else:
+            runs.append([item])
+    items[:] = [item for run in runs for item in sorted(run, key=_uses_module_data)]
