@@ -30,7 +30,7 @@ def bench_modules():
 
 @pytest.mark.parametrize("name", bench_modules())
 def test_bench_module_imports(name):
-    importlib.import_module(name)
+    assert importlib.import_module(name).__name__ == name  # an import error fails it first
 
 
 @pytest.mark.parametrize("suite", SUITES)

@@ -132,7 +132,7 @@ def test_an_unreachable_discovery_document_ends_on_a_clear_page(client, provider
     settings.OIDC_OP_AUTHORIZATION_ENDPOINT = ""
     provider.unreachable = True
     assert "fr-connect" in login_page(client)  # the login page itself never calls the provider
-    failed(client.get("/comptes/oidc/connexion/"), 502, "ne répond pas")
+    assert_failed(client.get("/comptes/oidc/connexion/"), 502, "ne répond pas")
 
 
 # --- Back from the provider -------------------------------------------------------------------
@@ -173,7 +173,7 @@ def test_the_state_serves_once(client, provider):
     assert signed_in_user(client) is None
 
 
-def failed(response, status, words):
+def assert_failed(response, status, words):
     html = unescape(response.content.decode())
     assert response.status_code == status, html
     assert "Connexion impossible" in html
@@ -188,7 +188,7 @@ def test_refused_consent_ends_on_a_clear_page(client, provider):
     response = client.get(
         "/comptes/oidc/retour/", {"error": "access_denied", "state": params["state"]}
     )
-    failed(response, 403, "le partage de votre identité avec Entrepairs a été refusé")
+    assert_failed(response, 403, "le partage de votre identité avec Entrepairs a été refusé")
     assert params["state"] not in client.session["oidc_states"]
     assert signed_in_user(client) is None
 
@@ -197,7 +197,7 @@ def test_a_provider_error_does_not_log_out_whoever_is_logged_in(client, provider
     user = UserFactory()
     client.force_login(user)
     response = client.get("/comptes/oidc/retour/", {"error": "server_error", "state": "forged"})
-    failed(response, 400, "Le fournisseur d'identité n'a pas pu vous connecter")
+    assert_failed(response, 400, "Le fournisseur d'identité n'a pas pu vous connecter")
     assert signed_in_user(client) == user
 
 
@@ -205,7 +205,7 @@ def test_a_provider_error_does_not_log_out_whoever_is_logged_in(client, provider
 def test_an_unknown_or_missing_state_ends_on_a_clear_page(client, provider, state):
     provider.start_login(client)
     response = client.get("/comptes/oidc/retour/", {"code": "c", "state": state})
-    failed(response, 400, "a expiré ou a déjà servi")
+    assert_failed(response, 400, "a expiré ou a déjà servi")
     assert not any(method == "POST" for method, _ in provider.requests)  # no code exchanged
 
 
@@ -214,17 +214,17 @@ def test_an_expired_session_ends_on_a_clear_page(provider):
     params = provider.start_login(browser)
     later = Client()  # the session is gone (expired, other browser)
     response = later.get("/comptes/oidc/retour/", {"code": "c", "state": params["state"]})
-    failed(response, 400, "a expiré ou a déjà servi")
+    assert_failed(response, 400, "a expiré ou a déjà servi")
 
 
 def test_a_code_the_provider_refuses_ends_on_a_clear_page(client, provider):
     provider.token_status = 400
-    failed(provider.log_in(client), 400, "a expiré ou a déjà servi")
+    assert_failed(provider.log_in(client), 400, "a expiré ou a déjà servi")
 
 
 def test_a_forged_id_token_signature_ends_on_a_clear_page(client, provider):
     provider.sign_with = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    failed(provider.log_in(client), 400, "n'a pas pu être vérifiée")
+    assert_failed(provider.log_in(client), 400, "n'a pas pu être vérifiée")
     assert signed_in_user(client) is None
     assert not User.objects.exists()
 
@@ -244,13 +244,13 @@ def test_an_id_token_not_for_this_login_ends_on_a_clear_page(client, provider, c
     provider.id_token_claims = {**provider.id_token_claims, **claims}
     status = 403 if "acr" in claims else 400
     words = "ne suffit pas" if "acr" in claims else "n'a pas pu être vérifiée"
-    failed(provider.log_in(client), status, words)
+    assert_failed(provider.log_in(client), status, words)
     assert signed_in_user(client) is None
 
 
 def test_a_json_userinfo_is_refused_when_a_signed_one_is_required(client, provider, settings):
     provider.userinfo_as_json = True
-    failed(provider.log_in(client), 400, "n'a pas pu être vérifiée")
+    assert_failed(provider.log_in(client), 400, "n'a pas pu être vérifiée")
 
     settings.OIDC_USERINFO_SIGNED = False  # an académie's provider answering JSON
     provider.log_in(client)
@@ -271,7 +271,7 @@ def test_a_userinfo_with_a_forged_signature_is_refused(client, provider):
             provider.key = good_key
 
     provider.jwt = userinfo_signed_by_someone_else
-    failed(provider.log_in(client), 400, "n'a pas pu être vérifiée")
+    assert_failed(provider.log_in(client), 400, "n'a pas pu être vérifiée")
 
 
 def test_a_userinfo_about_someone_else_is_refused(client, provider, monkeypatch):
@@ -287,24 +287,24 @@ def test_a_userinfo_about_someone_else_is_refused(client, provider, monkeypatch)
             provider.sub = sub
 
     monkeypatch.setattr(requests, "get", get)
-    failed(provider.log_in(client), 400, "n'a pas pu être vérifiée")
+    assert_failed(provider.log_in(client), 400, "n'a pas pu être vérifiée")
 
 
 def test_a_userinfo_failure_ends_on_a_clear_page(client, provider):
     provider.userinfo_status = 500
-    failed(provider.log_in(client), 502, "ne répond pas")
+    assert_failed(provider.log_in(client), 502, "ne répond pas")
 
 
 def test_an_unreachable_provider_ends_on_a_clear_page(client, provider):
     params = provider.start_login(client)
     provider.unreachable = True
     response = client.get("/comptes/oidc/retour/", {"code": "c", "state": params["state"]})
-    failed(response, 502, "ne répond pas")
+    assert_failed(response, 502, "ne répond pas")
 
 
 def test_an_identity_provider_outside_the_allowed_list_is_refused(client, provider, settings):
     settings.OIDC_ALLOWED_IDP_IDS = ["ac-test-idp"]
-    failed(provider.log_in(client), 403, "n'accepte pas les comptes de votre fournisseur")
+    assert_failed(provider.log_in(client), 403, "n'accepte pas les comptes de votre fournisseur")
     provider.userinfo["idp_id"] = "ac-test-idp"
     provider.log_in(client)
     assert signed_in_user(client) is not None
@@ -312,7 +312,7 @@ def test_an_identity_provider_outside_the_allowed_list_is_refused(client, provid
 
 def test_an_unverified_local_address_ends_on_a_page_that_says_what_to_do(client, provider):
     UserFactory(email="agent@ac-test.fr")
-    html = failed(provider.log_in(client), 400, "sans l'avoir confirmée")
+    html = assert_failed(provider.log_in(client), 400, "sans l'avoir confirmée")
     assert "Mot de passe oublié" in html
     assert signed_in_user(client) is None
 
@@ -320,7 +320,7 @@ def test_an_unverified_local_address_ends_on_a_page_that_says_what_to_do(client,
 def test_an_inactive_account_ends_on_a_clear_page(client, provider):
     user = UserFactory(email="agent@ac-test.fr", is_active=False)
     EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
-    failed(provider.log_in(client), 400, "Ce compte est désactivé")
+    assert_failed(provider.log_in(client), 400, "Ce compte est désactivé")
 
 
 # --- Password login for accounts that use the provider ----------------------------------------
